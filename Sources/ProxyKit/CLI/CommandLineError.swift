@@ -1,0 +1,6 @@
+/// A command-line mistake: printed as one line on stderr, exit status 2.
+public struct CommandLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,109 @@
+/// The `ds4-proxy` command line: `[serve] [--config FILE] [--SETTING VALUE]…`,
+/// `config show [same options]`, `--help`. Setting flags come from `ConfigurationSettings`.
+public enum ProxyCommandLine {
+    /// Options shared by every command that needs a configuration.
+    public struct ConfigOptions: Sendable {
+        public var configFile: String?
+        public var flags: [(ConfigurationSetting, String)] = []
+
+        /// The effective configuration for these options and `environment`.
+        public func load(environment: [String: String]) throws(ConfigurationError) -> ProxyConfiguration {
+            try ConfigurationLoader.load(file: configFile ?? environment["DS4_PROXY_CONFIG"], environment: environment, flags: flags)
+        }
+    }
+
+    public enum Command: Sendable {
+        case serve(ConfigOptions)
+        case configShow(ConfigOptions)
+        case help(String)
+    }
+
+    /// Short flag names kept for the design's CLI (`--data DIR`).
+    static let aliases: [String: String] = ["--data": "--data-dir"]
+
+    public static func parse(_ arguments: [String]) throws(CommandLineError) -> Command {
+        var args = arguments[...]
+        if args.first == "--help" || args.first == "-h" || args.first == "help" { return .help(usage) }
+        switch args.first {
+        case "serve":
+            args = args.dropFirst()
+            return .serve(try parseConfigOptions(args, command: "serve"))
+        case "config":
+            args = args.dropFirst()
+            guard let sub = args.first else { throw CommandLineError("config: missing subcommand (try 'ds4-proxy config show')") }
+            if sub == "--help" || sub == "-h" { return .help(configUsage) }
+            guard sub == "show" else { throw CommandLineError("config: unknown subcommand '\(sub)' (try 'ds4-proxy config show')") }
+            return .configShow(try parseConfigOptions(args.dropFirst(), command: "config show"))
+        case let first? where !first.hasPrefix("-"):
+            throw CommandLineError("unknown command '\(first)' (try 'ds4-proxy --help')")
+        default:
+            return .serve(try parseConfigOptions(args, command: "serve"))
+        }
+    }
+
+    static func parseConfigOptions(_ arguments: ArraySlice<String>, command: String) throws(CommandLineError) -> ConfigOptions {
+        var options = ConfigOptions()
+        var args = arguments
+        while let arg = args.popFirst() {
+            if arg == "--help" || arg == "-h" { throw CommandLineError.helpRequested(command) }
+            var name = arg
+            var value: String?
+            if let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                value = String(arg[arg.index(after: eq)...])
+            }
+            name = aliases[name] ?? name
+            if value == nil {
+                guard let next = args.popFirst() else { throw CommandLineError("\(command): \(name) needs a value") }
+                value = next
+            }
+            if name == "--config" {
+                options.configFile = value
+            } else if let setting = ConfigurationSettings.forFlag(name) {
+                options.flags.append((setting, value!))
+            } else {
+                throw CommandLineError("\(command): unknown option '\(name)' (see 'ds4-proxy --help')")
+            }
+        }
+        return options
+    }
+
+    public static var usage: String {
+        var text = """
+        ds4-proxy: an authenticating, metering reverse proxy for a vLLM server.
+
+        Usage:
+          ds4-proxy [serve] [--config FILE] [OPTIONS]   serve (defaults: 127.0.0.1:8643 -> http://127.0.0.1:8000)
+          ds4-proxy config show [--config FILE] [OPTIONS]   print the effective configuration as JSON
+
+        Every setting can be given in the JSON config file (snake_case key), in the environment
+        (DS4_PROXY_NAME) or as a flag; flags win over the environment, which wins over the file.
+
+        Options:
+          --config FILE          JSON config file (or DS4_PROXY_CONFIG)
+
+        """
+        for setting in ConfigurationSettings.all {
+            let flag = "  \(setting.flag) V"
+            text += flag.padding(toLength: 34) + setting.help + "\n"
+        }
+        text += "  --data DIR                      same as --data-dir\n"
+        return text
+    }
+
+    static var configUsage: String {
+        "Usage: ds4-proxy config show [--config FILE] [OPTIONS]\nPrints the effective configuration (defaults < file < environment < flags) as JSON.\n"
+    }
+}
+
+extension CommandLineError {
+    /// `--help` after a command: not an error, the caller prints usage and exits 0.
+    static func helpRequested(_ command: String) -> CommandLineError { CommandLineError("help:\(command)") }
+    public var isHelpRequest: Bool { message.hasPrefix("help:") }
+}
+
+extension String {
+    func padding(toLength length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}

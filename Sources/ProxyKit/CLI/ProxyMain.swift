@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The `ds4-proxy` executable's logic (its `main.swift` only calls `run`).
+public enum ProxyMain {
+    /// Runs a command and returns the process exit status (0 ok, 1 runtime failure, 2 usage).
+    public static func run(arguments: [String], environment: [String: String]) -> Int32 {
+        let command: ProxyCommandLine.Command
+        do { command = try ProxyCommandLine.parse(arguments) } catch {
+            if error.isHelpRequest {
+                print(ProxyCommandLine.usage, terminator: "")
+                return 0
+            }
+            return fail("ds4-proxy: \(error.message)", status: 2)
+        }
+        switch command {
+        case .help(let text):
+            print(text, terminator: "")
+            return 0
+        case .configShow(let options):
+            do {
+                let config = try options.load(environment: environment)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                let data = try encoder.encode(config)
+                print(String(decoding: data, as: UTF8.self))
+                return 0
+            } catch let error as ConfigurationError {
+                return fail("ds4-proxy: \(error)", status: 2)
+            } catch {
+                return fail("ds4-proxy: \(error)", status: 1)
+            }
+        case .serve(let options):
+            return serve(options, environment: environment)
+        }
+    }
+
+    static func serve(_ options: ProxyCommandLine.ConfigOptions, environment: [String: String]) -> Int32 {
+        // Signals are taken synchronously by `sigwait` below; block them before any thread
+        // starts so every thread inherits the mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let config: ProxyConfiguration
+        do { config = try options.load(environment: environment) } catch {
+            return fail("ds4-proxy: \(error)", status: 2)
+        }
+        let logger = Logger(level: Logger.Level(name: config.logLevel) ?? .info)
+        if let problem = DataDirectory.prepare(config.dataDir) {
+            return fail("ds4-proxy: \(problem)", status: 1)
+        }
+        var limits = HTTPParserLimits.requests
+        limits.maxBodyBytes = config.maxBodyBytes
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(
+                configuration: .init(address: config.listenAddress, timeouts: ServerTimeouts(config), limits: limits, maxConnections: config.maxConnections),
+                handler: ReverseProxy(configuration: config, logger: logger), logger: logger)
+        } catch {
+            return fail("ds4-proxy: cannot listen on \(config.listen): \(error)", status: 1)
+        }
+        server.start()
+        let address = HostPort(host: config.listenAddress.host, port: server.port)
+        print("ds4-proxy listening on http://\(address) -> upstream \(config.upstreamURL), data in \(config.dataDir)")
+        fflush(nil)
+        logger.info("started", ["listen": address.description, "upstream": config.upstreamURL.description, "data_dir": config.dataDir, "pid": String(getpid())])
+
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&signals, &received) == 0 else { continue }
+            if received == SIGHUP {
+                logger.info("SIGHUP received")
+                continue
+            }
+            logger.info("shutting down", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT", "in_flight": String(server.inFlightRequests)])
+            let drained = server.shutdown(grace: config.shutdownGrace)
+            if drained {
+                logger.info("stopped")
+            } else {
+                logger.warning("stopped with requests still running", ["in_flight": String(server.inFlightRequests)])
+            }
+            return 0
+        }
+    }
+
+    static func fail(_ line: String, status: Int32) -> Int32 {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        return status
+    }
+}

@@ -1,0 +1,49 @@
+/// The only paths ds4-proxy answers. The upstream request line is built from the route's
+/// fixed path, never from the client's bytes.
+public enum Route: String, Sendable, CaseIterable {
+    case chatCompletions = "/v1/chat/completions"
+    case completions = "/v1/completions"
+    case models = "/v1/models"
+    case embeddings = "/v1/embeddings"
+    /// Answered by the proxy itself, without authentication.
+    case health = "/healthz"
+
+    /// The one method the route accepts.
+    public var method: String {
+        switch self {
+        case .chatCompletions, .completions, .embeddings: "POST"
+        case .models, .health: "GET"
+        }
+    }
+
+    /// The exact path sent upstream.
+    public var path: String { rawValue }
+
+    /// Whether the request goes to the upstream.
+    public var isForwarded: Bool { self != .health }
+}
+
+/// Result of matching a request line against the allowlist.
+public enum RouteMatch: Sendable, Hashable {
+    case route(Route)
+    /// A known path with the wrong method.
+    case methodNotAllowed(allowed: String)
+    case notFound
+}
+
+/// Exact-path matching. Nothing is decoded or normalised: `/v1/%6dodels`, `/v1//models`,
+/// `/x/../v1/models` and `/v1/models/` are simply different strings and therefore 404.
+public enum RouteTable {
+    public static func match(method: String, target: String) -> RouteMatch {
+        // The query is dropped: no allowed route takes one, and it is never forwarded.
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
+        guard let route = Route(rawValue: path) else { return .notFound }
+        if route.method == method { return .route(route) }
+        return .methodNotAllowed(allowed: route.method)
+    }
+
+    /// The path part of a target (for messages), query removed.
+    public static func path(of target: String) -> String {
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
+    }
+}

@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sends one request upstream and streams the response to the client as it arrives.
+///
+/// Each upstream read is written to the client before the next read (no coalescing timer,
+/// `TCP_NODELAY`), so memory per stream is one read buffer and a slow client back-pressures
+/// the upstream through TCP. While waiting on the upstream the client socket is watched for
+/// a hang-up, so a client that leaves makes the proxy close the upstream connection at once
+/// (vLLM then aborts the sequence and frees its slot).
+struct UpstreamExchange {
+    let pool: UpstreamPool
+    /// Seconds to the first response byte, and between reads. Default 300.
+    let idleTimeout: Double
+    /// Seconds for the whole response. Default 1800.
+    let totalTimeout: Double
+
+    /// Size of one upstream read.
+    static let readSize = 64 * 1024
+
+    func run(request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String) -> ExchangeOutcome {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
+        defer { buffer.deallocate() }
+        let total = Deadline.after(seconds: totalTimeout)
+
+        var lease: UpstreamPool.Lease
+        do { lease = try pool.acquire() } catch { return .failedBeforeResponse(error) }
+        var parser = HTTPResponseParser()
+        var retried = false
+        var head: HTTPResponseHead
+
+        // Send, and wait for the head. A reused connection that fails before any response
+        // byte arrived (the upstream closed it while idle) is retried once on a fresh one.
+        attempt: while true {
+            parser = HTTPResponseParser()
+            parser.expectResponse(toMethod: method)
+            var receivedAny = false
+            func retryOrFail(_ error: UpstreamError) -> UpstreamError? {
+                pool.discard(lease.socket)
+                guard lease.reused, !receivedAny, !retried else { return error }
+                retried = true
+                do { lease = try pool.connect() } catch { return error }
+                return nil
+            }
+            do {
+                try lease.socket.write(request, stallTimeout: idleTimeout)
+            } catch {
+                if let failure = retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                continue attempt
+            }
+            while true {
+                let event: HTTPParserEvent<HTTPResponseHead>?
+                do { event = try parser.next() } catch {
+                    pool.discard(lease.socket)
+                    return .failedBeforeResponse(.invalidResponse(error))
+                }
+                if case .head(let h)? = event {
+                    if h.status >= 100 && h.status < 200 {
+                        // Interim response: skip it and its (empty) end.
+                        _ = try? parser.next()
+                        parser.expectResponse(toMethod: method)
+                        continue
+                    }
+                    head = h
+                    break attempt
+                }
+                switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+                case .clientHungUp:
+                    pool.discard(lease.socket, abort: true)
+                    return .clientGone(status: nil)
+                case .timedOut:
+                    pool.discard(lease.socket, abort: true)
+                    return .failedBeforeResponse(.responseTimedOut)
+                case .upstreamReadable:
+                    break
+                }
+                switch readUpstream(lease.socket, into: buffer, parser: &parser) {
+                case .bytes: receivedAny = true
+                case .wouldBlock: continue
+                case .closed:
+                    if let failure = retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                    continue attempt
+                }
+            }
+        }
+
+        // Relay.
+        let clientHTTP11 = clientHead.version == .http1_1
+        let streamsChunked = head.framing == .chunked || head.framing == .untilClose
+        var keepClientOpen = client.keepAliveAfter(clientHead) && (clientHTTP11 || !streamsChunked)
+        var headers = HopByHopHeaders.responseHeaders(from: head.headers)
+        headers.add("X-Request-Id", requestID)
+        switch head.framing {
+        case .contentLength(let n): headers.add("Content-Length", String(n))
+        case .none:
+            if head.status != 204 && head.status != 304 { headers.add("Content-Length", "0") }
+        case .chunked, .untilClose:
+            if clientHTTP11 { headers.add("Transfer-Encoding", "chunked") } else { keepClientOpen = false }
+        }
+        if !keepClientOpen { headers.add("Connection", "close") }
+        let chunkedToClient = streamsChunked && clientHTTP11
+
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.readSize + 512)
+        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &out)
+        var upstreamKeepAlive = head.keepAlive
+
+        while true {
+            var finished = false
+            while !finished {
+                let event: HTTPParserEvent<HTTPResponseHead>?
+                do { event = try parser.next() } catch {
+                    return cut(lease: lease, client: client, pending: out, status: head.status, reason: "upstream_invalid_body")
+                }
+                guard let event else { break }
+                switch event {
+                case .body(let bytes):
+                    if chunkedToClient { HTTPEncoder.appendChunk(bytes, to: &out) } else { out.append(contentsOf: bytes) }
+                case .end:
+                    finished = true
+                case .head:
+                    upstreamKeepAlive = false
+                    finished = true
+                }
+            }
+            if finished {
+                if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
+                if upstreamKeepAlive && parser.bufferedByteCount == 0 { pool.release(lease.socket) } else { pool.discard(lease.socket) }
+                do { try client.write(out) } catch { return .clientGone(status: head.status) }
+                return .completed(status: head.status, keepClientOpen: keepClientOpen)
+            }
+            if !out.isEmpty {
+                do { try client.write(out) } catch {
+                    pool.discard(lease.socket, abort: true)
+                    return .clientGone(status: head.status)
+                }
+                out.removeAll(keepingCapacity: true)
+            }
+            switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+            case .clientHungUp:
+                pool.discard(lease.socket, abort: true)
+                return .clientGone(status: head.status)
+            case .timedOut:
+                return cut(lease: lease, client: client, pending: [], status: head.status, reason: "upstream_timeout")
+            case .upstreamReadable:
+                break
+            }
+            switch readUpstream(lease.socket, into: buffer, parser: &parser) {
+            case .bytes, .wouldBlock: continue
+            case .closed:
+                upstreamKeepAlive = false
+                do {
+                    if let event = try parser.finish(), case .end = event {
+                        if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
+                        pool.discard(lease.socket)
+                        do { try client.write(out) } catch { return .clientGone(status: head.status) }
+                        return .completed(status: head.status, keepClientOpen: keepClientOpen)
+                    }
+                } catch {}
+                return cut(lease: lease, client: client, pending: [], status: head.status, reason: "upstream_closed_mid_response")
+            }
+        }
+    }
+
+    /// Ends a response that cannot complete: whatever decoded bytes are pending are sent,
+    /// but never the final chunk, then the client connection is shut down.
+    private func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], status: Int, reason: String) -> ExchangeOutcome {
+        pool.discard(lease.socket, abort: true)
+        if !pending.isEmpty { try? client.write(pending) }
+        client.socket.shutdownBoth()
+        return .upstreamCut(status: status, reason: reason)
+    }
+
+    private enum ReadOutcome { case bytes, wouldBlock, closed }
+
+    private func readUpstream(_ socket: Socket, into buffer: UnsafeMutableRawBufferPointer, parser: inout HTTPResponseParser) -> ReadOutcome {
+        do {
+            switch try socket.read(into: buffer) {
+            case .bytes(let n):
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                return .bytes
+            case .wouldBlock: return .wouldBlock
+            case .endOfFile: return .closed
+            }
+        } catch {
+            return .closed
+        }
+    }
+
+    private enum WaitOutcome { case upstreamReadable, clientHungUp, timedOut }
+
+    /// Waits for upstream bytes while watching the client for a hang-up (POLLRDHUP: bytes a
+    /// client pipelines do not wake this wait; its FIN or RST does).
+    private func wait(upstream: Socket, client: Socket, deadline: Deadline) -> WaitOutcome {
+        var fds = [pollfd(fd: upstream.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: client.fd, events: Socket.pollReadHangUp, revents: 0)]
+        while true {
+            let n = poll(&fds, 2, deadline.pollTimeoutMilliseconds)
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 { return .timedOut }
+            if n < 0 { return .upstreamReadable }
+            if fds[1].revents & (Socket.pollReadHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0 { return .clientHungUp }
+            return .upstreamReadable
+        }
+    }
+}

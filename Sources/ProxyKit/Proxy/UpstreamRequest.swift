@@ -1,0 +1,52 @@
+/// Builds the exact bytes sent upstream for one request.
+public struct UpstreamRequest: Sendable {
+    public var route: Route
+    /// Header fields to send, in order (framing and Host included).
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    /// - Parameters:
+    ///   - clientHeaders: the client's request fields (only allowlisted ones are copied).
+    ///   - peer: the TCP peer's IP; `trustedPeer` says whether its `X-Forwarded-For` is kept.
+    public init(
+        route: Route, clientHeaders: HTTPHeaders, body: [UInt8], requestID: String,
+        peer: String, trustedPeer: Bool, upstream: UpstreamURL, apiKey: String?
+    ) {
+        self.route = route
+        self.body = body
+        var headers = HTTPHeaders()
+        headers.add("Host", upstream.hostHeader)
+        for name in HopByHopHeaders.forwardedRequestFields {
+            if let value = clientHeaders[first: name] { headers.add(name, value) }
+        }
+        if route.method == "POST" {
+            if clientHeaders[first: "Content-Type"] == nil { headers.add("Content-Type", "application/json") }
+            headers.add("Content-Length", String(body.count))
+        }
+        headers.add("X-Request-Id", requestID)
+        let forwardedFor = clientHeaders[all: "X-Forwarded-For"]
+        if trustedPeer, !forwardedFor.isEmpty {
+            headers.add("X-Forwarded-For", (forwardedFor + [peer]).joined(separator: ", "))
+        } else {
+            headers.add("X-Forwarded-For", peer)
+        }
+        if let apiKey { headers.add("Authorization", "Bearer \(apiKey)") }
+        self.headers = headers
+    }
+
+    /// The request line, head and body as one buffer (one write).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + body.count)
+        out.append(contentsOf: "\(route.method) \(route.path) HTTP/1.1\r\n".utf8)
+        for field in headers {
+            out.append(contentsOf: field.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: body)
+        return out
+    }
+}

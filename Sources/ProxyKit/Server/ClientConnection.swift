@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One accepted client connection, owned and used by a single thread: it reads request heads
+/// and bodies through the parser under the configured deadlines, and writes responses.
+public final class ClientConnection {
+    public let socket: Socket
+    /// The TCP peer's IP address.
+    public let peer: String
+    let timeouts: ServerTimeouts
+    let shutdown: ShutdownSignal
+    private var parser: HTTPRequestParser
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    /// Requests started on this connection.
+    public private(set) var requestCount = 0
+    /// Whether the current request's body (or its `.end`) has been consumed.
+    private var messageComplete = true
+    private var closed = false
+
+    /// Size of the per-connection read buffer; only touched pages cost memory.
+    static let readBufferSize = 64 * 1024
+
+    public init(socket: Socket, peer: String, timeouts: ServerTimeouts, limits: HTTPParserLimits, shutdown: ShutdownSignal) {
+        self.socket = socket
+        self.peer = peer
+        self.timeouts = timeouts
+        self.shutdown = shutdown
+        self.parser = HTTPRequestParser(limits: limits)
+        self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+    }
+
+    deinit {
+        assert(closed, "ClientConnection leaked an open socket")
+        readBuffer.deallocate()
+    }
+
+    /// Whether the response to the current request may leave the connection open.
+    public func keepAliveAfter(_ head: HTTPRequestHead) -> Bool {
+        head.keepAlive && requestCount < timeouts.maxRequestsPerConnection && !shutdown.isTriggered
+    }
+
+    // MARK: - Reading
+
+    /// Waits for the next request head. Returns nil when the connection should close quietly:
+    /// the client closed it, it stayed idle too long, or the server is shutting down while it
+    /// was idle.
+    public func nextHead() throws(ConnectionError) -> HTTPRequestHead? {
+        precondition(messageComplete, "the previous request's body was not consumed")
+        var headDeadline: Deadline? = requestCount == 0 ? .after(seconds: timeouts.header) : nil
+        let idleDeadline = Deadline.after(seconds: timeouts.keepAlive)
+        while true {
+            if let event = try parseNext() {
+                guard case .head(let head) = event else { throw .malformed(.invalidRequestLine) }
+                requestCount += 1
+                messageComplete = false
+                return head
+            }
+            if parser.bufferedByteCount > 0, headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
+            let waitingIdle = parser.bufferedByteCount == 0 && headDeadline == nil
+            let deadline = waitingIdle ? idleDeadline : headDeadline!
+            switch waitReadable(deadline: deadline, watchShutdown: parser.bufferedByteCount == 0) {
+            case .ready: break
+            case .shutdown: return nil
+            case .timedOut:
+                if parser.bufferedByteCount == 0 { return nil }
+                throw .timedOut
+            }
+            switch fill() {
+            case .bytes: if headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
+            case .wouldBlock: continue
+            case .endOfFile, .failed: return nil
+            }
+        }
+    }
+
+    /// Reads the whole body of `head`, sending `100 Continue` first when the client asked.
+    public func readBody(of head: HTTPRequestHead) throws(ConnectionError) -> [UInt8] {
+        var body: [UInt8] = []
+        if case .contentLength(let n) = head.framing { body.reserveCapacity(n) }
+        if head.expectsContinue, head.framing != .none, !messageComplete {
+            do { try socket.write(Self.continueResponse, stallTimeout: timeouts.write) } catch { throw .clientGone }
+        }
+        let total = Deadline.after(seconds: timeouts.body)
+        while !messageComplete {
+            if let event = try parseNext() {
+                switch event {
+                case .body(let bytes): body.append(contentsOf: bytes)
+                case .end: messageComplete = true
+                case .head: throw .malformed(.invalidRequestLine)
+                }
+                continue
+            }
+            let deadline = Deadline.after(seconds: timeouts.bodyIdle).earliest(total)
+            switch waitReadable(deadline: deadline, watchShutdown: false) {
+            case .ready, .shutdown: break
+            case .timedOut: throw .timedOut
+            }
+            switch fill() {
+            case .bytes, .wouldBlock: continue
+            case .endOfFile, .failed: throw .clientGone
+            }
+        }
+        return body
+    }
+
+    /// Consumes the `.end` of a bodiless request so the next pipelined request can be read.
+    /// Returns false when the request has an unread body (the connection must then close).
+    public func finishBodilessRequest(_ head: HTTPRequestHead) -> Bool {
+        if messageComplete { return true }
+        if head.framing != .none, head.framing != .contentLength(0) { return false }
+        if case .end? = try? parseNext() { messageComplete = true }
+        return messageComplete
+    }
+
+    /// Whether the current request's body has been read to its end.
+    public var isRequestComplete: Bool { messageComplete }
+
+    private func parseNext() throws(ConnectionError) -> HTTPParserEvent<HTTPRequestHead>? {
+        do { return try parser.next() } catch { throw .malformed(error) }
+    }
+
+    private enum FillResult { case bytes, wouldBlock, endOfFile, failed }
+
+    private func fill() -> FillResult {
+        do {
+            switch try socket.read(into: readBuffer) {
+            case .bytes(let n):
+                parser.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                return .bytes
+            case .wouldBlock: return .wouldBlock
+            case .endOfFile: return .endOfFile
+            }
+        } catch {
+            return .failed
+        }
+    }
+
+    private enum WaitResult { case ready, timedOut, shutdown }
+
+    private func waitReadable(deadline: Deadline, watchShutdown: Bool) -> WaitResult {
+        var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: shutdown.fd, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let n = poll(&fds, watchShutdown ? 2 : 1, deadline.pollTimeoutMilliseconds)
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 { return .timedOut }
+            if n < 0 { return .ready }  // let the read report the error
+            if fds[0].revents != 0 { return .ready }
+            return .shutdown
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Writes bytes to the client; `SocketError.timedOut` when it stalls too long.
+    public func write(_ bytes: [UInt8]) throws(SocketError) {
+        try socket.write(bytes, stallTimeout: timeouts.write)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
+        try socket.write(bytes, stallTimeout: timeouts.write)
+    }
+
+    /// Writes a complete response with a body (`Content-Length` framing).
+    public func writeResponse(status: Int, headers: HTTPHeaders, body: [UInt8], keepAlive: Bool) throws(SocketError) {
+        var headers = headers
+        headers.add("Content-Length", String(body.count))
+        if !keepAlive { headers.add("Connection", "close") }
+        var out = HTTPEncoder.responseHead(status: status, headers: headers)
+        out.append(contentsOf: body)
+        try write(out)
+    }
+
+    /// Answers with an OpenAI-shaped error.
+    public func writeError(_ error: OpenAIError, requestID: String?, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        for (name, value) in error.headers { headers.add(name, value) }
+        if let requestID { headers.add("X-Request-Id", requestID) }
+        try? writeResponse(status: error.status, headers: headers, body: error.body, keepAlive: keepAlive)
+    }
+
+    // MARK: - Closing
+
+    /// Closes after an error response: stop writing, read and discard up to 64 KiB for up to
+    /// 5 s so the client reads our answer rather than a reset (RFC 9112 §9.6), then close.
+    public func lingeringClose() {
+        _ = Glibc.shutdown(socket.fd, Int32(SHUT_WR))
+        let deadline = Deadline.after(seconds: timeouts.lingerSeconds)
+        var discarded = 0
+        while discarded < timeouts.lingerBytes {
+            guard let result = try? socket.read(into: readBuffer, deadline: deadline), case .bytes(let n) = result else { break }
+            discarded += n
+        }
+        close()
+    }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        socket.close()
+    }
+
+    static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}
+
+@available(*, unavailable)
+extension ClientConnection: Sendable {}

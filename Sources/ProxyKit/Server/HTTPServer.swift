@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Accepts connections and runs each on its own thread (see README, "Architecture").
+/// Lifecycle: `init` binds, `start()` accepts, `shutdown(grace:)` stops accepting, lets
+/// running requests finish and closes idle connections.
+public final class HTTPServer: Sendable {
+    /// Tunables of the accept loop and connections.
+    public struct Configuration: Sendable {
+        public var address: HostPort
+        public var timeouts: ServerTimeouts
+        public var limits: HTTPParserLimits
+        /// Most simultaneously open connections; more are answered 503 and closed. Default 4096.
+        public var maxConnections: Int
+
+        public init(address: HostPort, timeouts: ServerTimeouts = .init(), limits: HTTPParserLimits = .requests, maxConnections: Int = 4096) {
+            self.address = address
+            self.timeouts = timeouts
+            self.limits = limits
+            self.maxConnections = maxConnections
+        }
+    }
+
+    /// The bound port (useful when listening on port 0).
+    public let port: Int
+    let configuration: Configuration
+    let listener: Socket
+    let handler: any HTTPRequestHandler
+    let logger: Logger
+    let shutdownSignal = ShutdownSignal()
+    let openConnections = Atomic<Int>(0)
+    let activeRequests = Atomic<Int>(0)
+    let acceptLoopDone = Atomic<Bool>(false)
+
+    public init(configuration: Configuration, handler: any HTTPRequestHandler, logger: Logger) throws(SocketError) {
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+        self.listener = try Socket.listen(on: configuration.address)
+        self.port = listener.localPort()
+    }
+
+    /// Number of requests being answered right now.
+    public var inFlightRequests: Int { activeRequests.load(ordering: .relaxed) }
+    /// Number of open client connections.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Starts the accept loop on its own thread.
+    public func start() {
+        DetachedThread.start { [self] in self.acceptLoop() }
+    }
+
+    /// Stops accepting, wakes idle connections so they close, and waits up to `grace` seconds
+    /// for running requests to finish. Returns true when all finished in time.
+    @discardableResult
+    public func shutdown(grace: Double) -> Bool {
+        shutdownSignal.trigger()
+        let deadline = Deadline.after(seconds: grace)
+        while !deadline.hasPassed {
+            if activeRequests.load(ordering: .acquiring) == 0 && acceptLoopDone.load(ordering: .acquiring) { return true }
+            usleep(20_000)
+        }
+        return activeRequests.load(ordering: .acquiring) == 0
+    }
+
+    private func acceptLoop() {
+        var fds = [pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: shutdownSignal.fd, events: Int16(POLLIN), revents: 0)]
+        while !shutdownSignal.isTriggered {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            let n = poll(&fds, 2, -1)
+            if n < 0 { if errno == EINTR { continue } else { break } }
+            if fds[1].revents != 0 { break }
+            while let (socket, peer) = (try? listener.accept()) ?? nil {
+                admit(socket, peer: peer)
+            }
+        }
+        listener.close()
+        acceptLoopDone.store(true, ordering: .releasing)
+    }
+
+    private func admit(_ socket: Socket, peer: String) {
+        let open = openConnections.add(1, ordering: .relaxed).newValue
+        if open > configuration.maxConnections {
+            openConnections.subtract(1, ordering: .relaxed)
+            let connection = makeConnection(socket, peer: peer)
+            connection.writeError(.tooManyConnections, requestID: nil, keepAlive: false)
+            connection.close()
+            logger.warning("connection refused: too many open connections", ["peer": peer])
+            return
+        }
+        let started = DetachedThread.start { [self] in
+            self.serve(self.makeConnection(socket, peer: peer))
+            self.openConnections.subtract(1, ordering: .relaxed)
+        }
+        if !started {
+            openConnections.subtract(1, ordering: .relaxed)
+            socket.close()
+            logger.error("could not start a connection thread", ["peer": peer])
+        }
+    }
+
+    private func makeConnection(_ socket: Socket, peer: String) -> ClientConnection {
+        ClientConnection(socket: socket, peer: peer, timeouts: configuration.timeouts, limits: configuration.limits, shutdown: shutdownSignal)
+    }
+
+    /// The keep-alive loop of one connection.
+    private func serve(_ connection: ClientConnection) {
+        while true {
+            let head: HTTPRequestHead
+            do {
+                guard let next = try connection.nextHead() else { break }
+                head = next
+            } catch .malformed(let error) {
+                logger.info("malformed request", ["peer": connection.peer, "error": error.message, "status": String(error.status)])
+                connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: nil, keepAlive: false)
+                connection.lingeringClose()
+                return
+            } catch .timedOut {
+                connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: nil, keepAlive: false)
+                connection.lingeringClose()
+                return
+            } catch {
+                break
+            }
+            activeRequests.add(1, ordering: .relaxed)
+            let keepOpen = handler.handle(head, on: connection)
+            activeRequests.subtract(1, ordering: .releasing)
+            if !keepOpen { break }
+        }
+        connection.close()
+    }
+}

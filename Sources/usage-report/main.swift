@@ -1,0 +1,4 @@
+import Foundation
+import ProxyKit
+
+exit(UsageReportMain.run(arguments: Array(CommandLine.arguments.dropFirst())))
