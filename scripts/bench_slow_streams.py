@@ -584,63 +584,95 @@ def f3(x):
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else "%.3f" % x
 
 
-def report(args):
-    with open(args.proxy) as f:
-        p = json.load(f)
-    b = None
-    if args.baseline and os.path.exists(args.baseline):
-        with open(args.baseline) as f:
-            b = json.load(f)
-    P = "slow-streams"
-    print("%s idle_conns=%d streams=%d events_per_stream=%d interval_ms=%g" % (
-        P, p["idle"], p["streams"], p["events"], p["interval_ms"]))
-    print("%s target=%s proxy=%s" % (P, p["target"], args.proxy_name))
+def median(vals):
+    vals = sorted(v for v in vals if not (isinstance(v, float) and math.isnan(v)))
+    if not vals:
+        return float("nan")
+    m = len(vals) // 2
+    return vals[m] if len(vals) % 2 else (vals[m - 1] + vals[m]) / 2
 
-    def errline(name, r):
-        e = r["errors"]
-        total = sum(e.values())
-        print("%s errors[%s] total=%d %s" % (P, name, total, " ".join("%s=%d" % kv for kv in e.items())))
-        print("%s idle[%s] opened=%d statuses=%s open_before_streams=%d open_after_streams=%d open_seconds=%s" % (
-            P, name, r["idle"] - e["idle_connect"], ",".join("%s:%d" % kv for kv in r["idle_statuses"].items()) or "-",
-            r["idle_open_before_streams"], r["idle_open_after_streams"], r["idle_open_seconds"]))
-        print("%s streams[%s] ok=%d/%d wall_s=%s content_type=%s%s" % (
-            P, name, r["ok_streams"], r["streams"], r["streams_seconds"],
-            ",".join("%s" % k for k in r["content_types"]) or "-",
-            (" non200=" + ",".join("%s:%d" % kv for kv in r["non200_statuses"].items()))
-            if r.get("non200_statuses") else ""))
+
+def report(args):
+    def load(paths):
+        out = []
+        for path in paths or []:
+            if os.path.exists(path):
+                with open(path) as f:
+                    out.append(json.load(f))
+        return out
+
+    ps = load(args.proxy)
+    bs = load(args.baseline)
+    if not ps:
+        print("slow-streams ERROR: no proxy results")
+        sys.exit(1)
+    P = "slow-streams"
+    p0 = ps[0]
+    rounds = len(ps)
+    print("%s idle_conns=%d streams=%d events_per_stream=%d interval_ms=%g rounds=%d" % (
+        P, p0["idle"], p0["streams"], p0["events"], p0["interval_ms"], rounds))
+    print("%s target=%s proxy=%s" % (P, p0["target"], args.proxy_name))
+
+    def summarize(name, rs):
+        tot = {}
+        for r in rs:
+            for k, v in r["errors"].items():
+                tot[k] = tot.get(k, 0) + v
+        total = sum(tot.values())
+        print("%s errors[%s] total=%d %s" % (P, name, total, " ".join("%s=%d" % kv for kv in tot.items())))
+        for i, r in enumerate(rs, 1):
+            e = r["errors"]
+            we = r.get("warmup_errors") or {}
+            print("%s round=%d %s idle_opened=%d idle_statuses=%s idle_open_before_streams=%d "
+                  "idle_open_after_streams=%d streams_ok=%d/%d wall_s=%s%s%s" % (
+                      P, i, name, r["idle"] - e["idle_connect"],
+                      ",".join("%s:%d" % kv for kv in r["idle_statuses"].items()) or "-",
+                      r["idle_open_before_streams"], r["idle_open_after_streams"],
+                      r["ok_streams"], r["streams"], r["streams_seconds"],
+                      (" non200=" + ",".join("%s:%d" % kv for kv in r["non200_statuses"].items()))
+                      if r.get("non200_statuses") else "",
+                      (" warmup_errors=" + ",".join("%s:%d" % kv for kv in we.items())) if we else ""))
+            g = r["gap_delta_ms"]
+            print("%s round=%d %s gap_delta_ms p50=%s p99=%s max=%s content_type=%s" % (
+                P, i, name, f3(g["p50"]), f3(g["p99"]), f3(g["max"]),
+                ",".join(r["content_types"]) or "-"))
         return total
 
-    perr = errline("proxy", p)
-    if b:
-        errline("baseline", b)
-    g = p["gap_delta_ms"]
-    print("%s gap_delta_ms p50=%s p99=%s max=%s samples=%d" % (P, f3(g["p50"]), f3(g["p99"]), f3(g["max"]),
-                                                                  p["gap_samples"]))
-    if b:
-        bg = b["gap_delta_ms"]
-        print("%s baseline_gap_delta_ms p50=%s p99=%s max=%s samples=%d (client direct to slow upstream)" % (
-            P, f3(bg["p50"]), f3(bg["p99"]), f3(bg["max"]), b["gap_samples"]))
-        print("%s proxy_minus_baseline_gap_delta_ms p50=%s p99=%s" % (
-            P, f3(g["p50"] - bg["p50"]), f3(g["p99"] - bg["p99"])))
-    lt = p["event_latency_ms"]
+    perr = summarize("proxy", ps)
+    if bs:
+        summarize("baseline", bs)
+
+    def agg(rs, key):
+        return (median([r[key]["p50"] for r in rs]), median([r[key]["p99"] for r in rs]),
+                max([r[key]["max"] for r in rs if not math.isnan(r[key]["max"])] or [float("nan")]))
+
+    samples = sum(r["gap_samples"] for r in ps)
+    g50, g99, gmax = agg(ps, "gap_delta_ms")
+    note = " (median of %d rounds; max over all)" % rounds if rounds > 1 else ""
+    print("%s gap_delta_ms p50=%s p99=%s max=%s samples=%d%s" % (P, f3(g50), f3(g99), f3(gmax), samples, note))
+    if bs:
+        b50, b99, bmax = agg(bs, "gap_delta_ms")
+        print("%s baseline_gap_delta_ms p50=%s p99=%s max=%s (same client directly against the slow upstream)" % (
+            P, f3(b50), f3(b99), f3(bmax)))
+        print("%s proxy_minus_baseline_gap_delta_ms p50=%s p99=%s" % (P, f3(g50 - b50), f3(g99 - b99)))
+    l50, l99, lmax = agg(ps, "event_latency_ms")
     print("%s event_latency_ms p50=%s p99=%s max=%s (upstream send -> client receive)" % (
-        P, f3(lt["p50"]), f3(lt["p99"]), f3(lt["max"])))
-    if b:
-        bl = b["event_latency_ms"]
-        print("%s baseline_event_latency_ms p50=%s p99=%s max=%s" % (P, f3(bl["p50"]), f3(bl["p99"]), f3(bl["max"])))
-    r = p["rss"]
+        P, f3(l50), f3(l99), f3(lmax)))
+    if bs:
+        l50, l99, lmax = agg(bs, "event_latency_ms")
+        print("%s baseline_event_latency_ms p50=%s p99=%s max=%s" % (P, f3(l50), f3(l99), f3(lmax)))
     mib = lambda k: "nan" if not k else "%.1f" % (k / 1024.0)
-    peak = r.get("peak_kib") or 0
-    hwm = r.get("hwm_kib") or 0
+    peak = max((r["rss"].get("peak_kib") or 0) for r in ps)
+    hwm = max((r["rss"].get("hwm_kib") or 0) for r in ps)
     print("%s proxy_rss_peak_mib=%s proxy_vmhwm_mib=%s rss_before_mib=%s rss_after_idle_mib=%s rss_end_mib=%s samples=%d" % (
-        P, mib(peak), mib(hwm), mib(r.get("before_kib")), mib(r.get("after_idle_kib")), mib(r.get("end_kib")),
-        r.get("samples", 0)))
+        P, mib(peak), mib(hwm), mib(p0["rss"].get("before_kib")), mib(p0["rss"].get("after_idle_kib")),
+        mib(ps[-1]["rss"].get("end_kib")), sum(r["rss"].get("samples", 0) for r in ps)))
     rss_ok = 0 < max(peak, hwm) <= 64 * 1024
-    gap_ok = p["gap_samples"] > 0 and g["p99"] <= 2.0
+    gap_ok = samples > 0 and g99 <= 2.0
     print("%s verdict rss<=64MiB: %s, p99_gap_delta<=2ms: %s, errors==0: %s" % (
         P, "PASS" if rss_ok else "FAIL", "PASS" if gap_ok else "FAIL", "PASS" if perr == 0 else "FAIL"))
-    if b and p["gap_samples"] > 0:
-        adj_ok = (g["p99"] - b["gap_delta_ms"]["p99"]) <= 2.0
+    if bs and samples > 0:
+        adj_ok = (g99 - b99) <= 2.0
         print("%s verdict_baseline_adjusted p99_gap_delta_minus_baseline<=2ms: %s" % (P, "PASS" if adj_ok else "FAIL"))
 
 
@@ -666,8 +698,8 @@ def main():
                    help="events per warm-up stream (one unmeasured round of --streams streams); 0 = none")
     c.add_argument("--out", required=True)
     r = sub.add_parser("report")
-    r.add_argument("--proxy", required=True)
-    r.add_argument("--baseline")
+    r.add_argument("--proxy", nargs="+", required=True, help="proxy result JSON, one per round")
+    r.add_argument("--baseline", nargs="*", help="baseline result JSON, one per round")
     r.add_argument("--proxy-name", default="ds4-proxy")
     args = ap.parse_args()
     if args.cmd in ("upstream", "client"):

@@ -56,14 +56,16 @@ public final class ClientConnection {
                 messageComplete = false
                 return head
             }
-            if parser.bufferedByteCount > 0, headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
-            let waitingIdle = parser.bufferedByteCount == 0 && headDeadline == nil
-            let deadline = waitingIdle ? idleDeadline : headDeadline!
-            switch waitReadable(deadline: deadline, watchShutdown: parser.bufferedByteCount == 0) {
+            // A partly received head runs on the header deadline; an idle connection on the
+            // keep-alive one (and closes quietly when it passes or the server stops).
+            if !parser.isIdle, headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
+            let idle = parser.isIdle
+            let deadline = idle && requestCount > 0 ? idleDeadline : (headDeadline ?? idleDeadline)
+            switch waitReadable(deadline: deadline, watchShutdown: idle) {
             case .ready: break
             case .shutdown: return nil
             case .timedOut:
-                if parser.bufferedByteCount == 0 { return nil }
+                if parser.isIdle { return nil }
                 throw .timedOut
             }
             switch fill() {
