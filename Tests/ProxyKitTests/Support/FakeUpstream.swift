@@ -138,6 +138,8 @@ final class FakeUpstream: Sendable {
             // The race uvicorn's idle close creates: a reused connection dies unanswered.
             socket.setLingerReset()
             return false
+        case "bad-request":
+            return send(socket, status: 400, json: #"{"error":{"message":"max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)","type":"BadRequestError","param":"max_tokens","code":400}}"#)
         case "error-500":
             return send(socket, status: 500, json: #"{"error":{"message":"Internal server error","type":"InternalServerError","param":null,"code":500}}"#)
         default:

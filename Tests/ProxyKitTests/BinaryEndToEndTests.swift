@@ -1,0 +1,175 @@
+import Foundation
+import Glibc
+import Testing
+@testable import ProxyKit
+
+/// The built `ds4-proxy` binary as a process, driven by curl and the official openai SDK.
+@Suite(.serialized)
+struct BinaryEndToEndTests {
+    /// The venv python with `openai` installed (scripts/test creates `.venv`).
+    static var python: String? {
+        if let given = ProcessInfo.processInfo.environment["DS4_TEST_PYTHON"] { return given }
+        let venv = ProxyProcess.packageRoot.appendingPathComponent(".venv/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
+
+    @Test func openAISDKWorksUnchanged() throws {
+        let python = try #require(Self.python, "no python with openai: run scripts/test (it creates .venv)")
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let script = ProxyProcess.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
+        let run = try runCommand(python, [script, proxy.baseURL + "/v1"], timeout: 90)
+        #expect(run.status == 0, "\(run.stderr)")
+        struct Results: Decodable {
+            var chat_content: String
+            var chat_usage: [Int]
+            var stream_content: String
+            var stream_usage: [Int]?
+            var stream_no_usage_content: String
+            var completion_text: String
+            var models: [String]
+            var bad_request: [JSONScalar]?
+            var server_error: [JSONScalar]?
+            var not_found: [JSONScalar]?
+        }
+        let results = try JSONDecoder().decode(Results.self, from: Data(run.stdout.utf8))
+        #expect(results.chat_content == " tok0 tok1 tok2 tok3")
+        #expect(results.chat_usage[1] == 4)
+        #expect(results.stream_content == " tok0 tok1 tok2 tok3 tok4 tok5")
+        #expect(results.stream_usage?[1] == 6)
+        #expect(results.stream_no_usage_content == " tok0 tok1")
+        #expect(results.completion_text == " tok0 tok1 tok2")
+        #expect(results.models == [FakeUpstream.modelName])
+        #expect(results.bad_request == [.string("BadRequestError"), .number(400)])
+        #expect(results.server_error == [.string("InternalServerError"), .number(500)])
+        #expect(results.not_found == [.string("NotFoundError"), .number(404)])
+        // The SDK's key never reached the upstream.
+        #expect(upstream.requests.allSatisfy { $0.headers[first: "Authorization"] == nil })
+    }
+
+    @Test func curlPostsTwoMebibytesWithExpectContinue() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let dir = ProxyProcess.makeTemporaryDirectory()
+        let filler = String(repeating: "word ", count: 2 * 1024 * 1024 / 5)
+        let body = #"{"model":"m","messages":[{"role":"user","content":"\#(filler)"}],"max_tokens":3}"#
+        let file = dir + "/body.json"
+        try Data(body.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try runCommand("/usr/bin/curl", [
+            "-sS", "-v", "-o", dir + "/out.json", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+            "-H", "Expect: 100-continue", "--data-binary", "@" + file, proxy.baseURL + "/v1/chat/completions",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "200")
+        #expect(run.stderr.contains("HTTP/1.1 100 Continue"))
+        #expect(upstream.requests.last?.body == Array(body.utf8))
+        let answer = try String(contentsOfFile: dir + "/out.json", encoding: .utf8)
+        #expect(answer.contains(#""completion_tokens":3"#))
+    }
+
+    @Test func curlStreamsAndGets404() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let stream = try runCommand("/usr/bin/curl", [
+            "-sSN", "-H", "Content-Type: application/json", "-d", #"{"model":"m","max_tokens":3,"stream":true}"#,
+            proxy.baseURL + "/v1/chat/completions",
+        ])
+        #expect(stream.status == 0)
+        #expect(stream.stdout.hasPrefix("data: {"))
+        #expect(stream.stdout.hasSuffix("data: [DONE]\n\n"))
+        let notFound = try runCommand("/usr/bin/curl", ["-sS", "-w", "\n%{http_code}", proxy.baseURL + "/metrics"])
+        #expect(notFound.stdout.hasSuffix("\n404"))
+        #expect(notFound.stdout.contains(#""type":"invalid_request_error""#))
+        #expect(upstream.requestCount == 1)
+    }
+
+    @Test func sigtermLetsARunningStreamFinishThenExitsZero() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let idle = try TestHTTPClient(port: proxy.port)  // an idle keep-alive connection
+        try idle.send(RawRequest.get("/healthz"))
+        _ = try idle.readResponse(method: "GET")
+        let client = try TestHTTPClient(port: proxy.port)
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"slow","max_tokens":40,"stream":true}"#))
+        var signalled = false
+        let response = try client.readResponse(timeout: 20) { _ in
+            if !signalled {
+                signalled = true
+                proxy.signal(SIGTERM)
+            }
+        }
+        #expect(signalled)
+        #expect(response.status == 200)
+        #expect(response.text.hasSuffix("data: [DONE]\n\n"))
+        #expect(response.text.contains("tok39"))
+        #expect(response.header("Connection") == nil || response.header("Connection") == "close")
+        #expect(proxy.waitForExit(seconds: 10) == 0)
+        #expect(idle.isClosedByServer())
+        #expect(throws: (any Error).self) { _ = try TestHTTPClient(port: proxy.port) }
+    }
+
+    @Test func startsWithDefaultsAndPrintsWhereItListens() throws {
+        let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, ["config", "show"], environment: [:])
+        #expect(run.status == 0)
+        let config = try JSONDecoder().decode(ProxyConfiguration.self, from: Data(run.stdout.utf8))
+        #expect(config == ProxyConfiguration())
+        #expect(run.stdout.contains(#""listen" : "127.0.0.1:8643""#))
+        #expect(run.stdout.contains(#""upstream" : "http://127.0.0.1:8000""#))
+    }
+
+    @Test func configPrecedenceIsFlagsThenEnvironmentThenFile() throws {
+        let dir = ProxyProcess.makeTemporaryDirectory()
+        let file = dir + "/config.json"
+        try Data(#"{"listen":"127.0.0.1:1111","max_body_bytes":1000,"header_timeout":3}"#.utf8).write(to: URL(fileURLWithPath: file))
+        let run = try runCommand(ProxyProcess.binary("ds4-proxy").path,
+                                 ["config", "show", "--config", file, "--max-body-bytes", "3000"],
+                                 environment: ["DS4_PROXY_MAX_BODY_BYTES": "2000", "DS4_PROXY_HEADER_TIMEOUT": "4"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let config = try JSONDecoder().decode(ProxyConfiguration.self, from: Data(run.stdout.utf8))
+        #expect(config.listen == "127.0.0.1:1111")
+        #expect(config.maxBodyBytes == 3000)
+        #expect(config.headerTimeout == 4)
+    }
+
+    @Test(arguments: [
+        ["--no-such-flag", "1"], ["config", "shw"], ["frobnicate"], ["--listen"], ["--max-body-bytes", "lots"],
+        ["--upstream", "https://x:1"], ["--listen", "nohost"], ["--config", "/nonexistent/config.json"],
+    ])
+    func badArgumentsGiveOneLineAndExit2(arguments: [String]) throws {
+        let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, arguments, environment: [:], timeout: 10)
+        #expect(run.status == 2, "\(arguments)")
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("ds4-proxy: "))
+    }
+
+    @Test func helpExitsZero() throws {
+        for arguments in [["--help"], ["serve", "--help"], ["config", "--help"]] {
+            let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, arguments, environment: [:])
+            #expect(run.status == 0)
+            #expect(run.stdout.contains("Usage"))
+        }
+        let report = try runCommand(ProxyProcess.binary("usage-report").path, ["--help"], environment: [:])
+        #expect(report.status == 0)
+        #expect(report.stdout.contains("usage-report"))
+    }
+}
+
+/// A JSON string or number, for loosely typed script output.
+enum JSONScalar: Decodable, Equatable {
+    case string(String)
+    case number(Int)
+    case null
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null } else if let n = try? container.decode(Int.self) { self = .number(n) } else { self = .string(try container.decode(String.self)) }
+    }
+}
