@@ -1,0 +1,115 @@
+import Testing
+@testable import ProxyKit
+
+struct RouteTableTests {
+    @Test func allowedRoutesMatchExactly() {
+        #expect(RouteTable.match(method: "POST", target: "/v1/chat/completions") == .route(.chatCompletions))
+        #expect(RouteTable.match(method: "POST", target: "/v1/completions") == .route(.completions))
+        #expect(RouteTable.match(method: "POST", target: "/v1/embeddings") == .route(.embeddings))
+        #expect(RouteTable.match(method: "GET", target: "/v1/models") == .route(.models))
+        #expect(RouteTable.match(method: "GET", target: "/healthz") == .route(.health))
+    }
+
+    @Test func queryIsIgnoredForMatching() {
+        #expect(RouteTable.match(method: "GET", target: "/v1/models?x=../metrics") == .route(.models))
+        #expect(RouteTable.path(of: "/v1/models?x=1") == "/v1/models")
+    }
+
+    @Test func wrongMethodIsMethodNotAllowed() {
+        #expect(RouteTable.match(method: "GET", target: "/v1/chat/completions") == .methodNotAllowed(allowed: "POST"))
+        #expect(RouteTable.match(method: "DELETE", target: "/v1/models") == .methodNotAllowed(allowed: "GET"))
+        #expect(RouteTable.match(method: "post", target: "/v1/completions") == .methodNotAllowed(allowed: "POST"))
+    }
+
+    @Test(arguments: ReverseProxyTests.blockedPaths)
+    func trickPathsAreNotFound(path: String) {
+        #expect(RouteTable.match(method: "POST", target: path) == .notFound)
+        #expect(RouteTable.match(method: "GET", target: path) == .notFound)
+    }
+
+    @Test func upstreamPathIsTheRoutesOwn() {
+        for route in Route.allCases { #expect(route.path == route.rawValue) }
+        let request = UpstreamRequest(route: .models, clientHeaders: HTTPHeaders([("Host", "evil")]), body: [], requestID: "r",
+                                      peer: "10.0.0.1", trustedPeer: false, upstream: try! UpstreamURL(parsing: "http://127.0.0.1:8000"), apiKey: nil)
+        let text = String(decoding: request.bytes, as: UTF8.self)
+        #expect(text.hasPrefix("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"))
+        #expect(!text.contains("Content-Length"))
+        #expect(!text.contains("evil"))
+    }
+}
+
+struct RequestIDTests {
+    @Test func generatedIdsAreHexAndDistinct() {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = RequestID.generate()
+            #expect(id.count == 32)
+            #expect(id.allSatisfy { $0.isHexDigit })
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
+    }
+
+    @Test func clientIdsAreKeptOnlyWhenPlain() {
+        #expect(RequestID.isAcceptable("abc-123_x.y:z"))
+        #expect(!RequestID.isAcceptable(""))
+        #expect(!RequestID.isAcceptable("a b"))
+        #expect(!RequestID.isAcceptable("a\"b"))
+        #expect(!RequestID.isAcceptable(String(repeating: "a", count: 129)))
+        #expect(RequestID.make(from: HTTPHeaders([("x-request-id", "ok-1")])) == "ok-1")
+        #expect(RequestID.make(from: HTTPHeaders([("X-Request-Id", "no way")])) != "no way")
+    }
+}
+
+struct HopByHopHeadersTests {
+    @Test func responseHeadersDropHopByHopAndConnectionNamedFields() {
+        let upstream = HTTPHeaders([
+            ("Connection", "keep-alive, X-Private"), ("X-Private", "1"), ("Keep-Alive", "timeout=5"), ("Transfer-Encoding", "chunked"),
+            ("TE", "trailers"), ("Trailer", "x"), ("Upgrade", "h2c"), ("Proxy-Foo", "1"), ("Content-Length", "5"),
+            ("X-Request-Id", "theirs"), ("content-type", "text/event-stream; charset=utf-8"), ("vary", "Origin"), ("server", "uvicorn"),
+        ])
+        let kept = HopByHopHeaders.responseHeaders(from: upstream)
+        #expect(kept.map(\.name) == ["content-type", "vary", "server"])
+    }
+}
+
+struct OpenAIErrorTests {
+    @Test func bodyIsOpenAIShapedAndEscaped() {
+        let error = OpenAIError.notFound(method: "GET", path: "/a\"b\\c")
+        #expect(String(decoding: error.body, as: UTF8.self)
+            == #"{"error":{"message":"Invalid URL (GET /a\"b\\c)","type":"invalid_request_error","param":null,"code":"not_found"}}"#)
+        #expect(OpenAIError.upstreamUnavailable("x").status == 502)
+        #expect(OpenAIError.upstreamTimeout("x").status == 504)
+    }
+
+    @Test func upstreamErrorsMapToStatuses() {
+        #expect(UpstreamError.connectFailed("refused").clientError.status == 502)
+        #expect(UpstreamError.closedBeforeResponse.clientError.status == 502)
+        #expect(UpstreamError.connectTimedOut.clientError.status == 504)
+        #expect(UpstreamError.responseTimedOut.clientError.status == 504)
+    }
+}
+
+struct HTTPEncoderTests {
+    @Test func chunksAreHexFramed() {
+        var out: [UInt8] = []
+        HTTPEncoder.appendChunk(Array(repeating: 0x61, count: 26), to: &out)
+        HTTPEncoder.appendChunk([], to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "1a\r\n" + String(repeating: "a", count: 26) + "\r\n")
+        var big: [UInt8] = []
+        HTTPEncoder.appendHex(0x1_0000, to: &big)
+        #expect(String(decoding: big, as: UTF8.self) == "10000")
+    }
+
+    @Test func responseHeadKeepsFieldOrder() {
+        let head = HTTPEncoder.responseHead(status: 404, headers: HTTPHeaders([("B", "2"), ("A", "1")]))
+        #expect(String(decoding: head, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nB: 2\r\nA: 1\r\n\r\n")
+    }
+}
+
+struct UTCTimestampTests {
+    @Test func formatsSecondsAsISO8601() {
+        #expect(UTCTimestamp.format(secondsSinceEpoch: 0) == "1970-01-01T00:00:00Z")
+        #expect(UTCTimestamp.format(secondsSinceEpoch: 1_780_021_321) == "2026-05-29T02:22:01Z")
+    }
+}
