@@ -89,8 +89,8 @@ func runCommand(_ executable: String, _ arguments: [String], environment: [Strin
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let outURL = URL(fileURLWithPath: dir + "/out")
     let errURL = URL(fileURLWithPath: dir + "/err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
