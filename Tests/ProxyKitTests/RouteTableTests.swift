@@ -113,3 +113,13 @@ struct UTCTimestampTests {
         #expect(UTCTimestamp.format(secondsSinceEpoch: 1_780_021_321) == "2026-05-29T02:22:01Z")
     }
 }
+
+struct LoggerTests {
+    @Test func valuesAreQuotedOnlyWhenNeeded() {
+        #expect(Logger.quoted("plain") == "plain")
+        #expect(Logger.quoted("two words") == "\"two words\"")
+        #expect(Logger.quoted("a=b") == "\"a=b\"")
+        #expect(Logger.quoted("line\nbreak \"q\"") == #""line\nbreak \"q\"""#)
+        #expect(Logger.quoted("") == "\"\"")
+    }
+}

@@ -58,22 +58,9 @@ public struct Logger: Sendable {
         }
     }
 
-    /// Quotes a value when it contains spaces, quotes or control bytes.
+    /// Quotes a value (JSON string escaping) when it contains spaces, quotes, `=` or control bytes.
     static func quoted(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.utf8.contains { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 == 0x7F }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        return needsQuotes ? JSONText.quoted(value) : value
     }
 }
