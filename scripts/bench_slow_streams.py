@@ -370,7 +370,11 @@ def pct(sorted_vals, q):
     return sorted_vals[k]
 
 
+LAST_THREADS = [0]
+
+
 def read_proc_status(pid):
+    """(VmRSS KiB, VmHWM KiB); the thread count goes to LAST_THREADS[0]."""
     try:
         with open("/proc/%d/status" % pid) as f:
             txt = f.read()
@@ -382,6 +386,8 @@ def read_proc_status(pid):
             rss = int(line.split()[1])
         elif line.startswith("VmHWM:"):
             hwm = int(line.split()[1])
+        elif line.startswith("Threads:"):
+            LAST_THREADS[0] = int(line.split()[1])
     return rss, hwm
 
 
@@ -500,6 +506,7 @@ async def run_client(args):
     if args.rss_pid:
         r1, _ = read_proc_status(args.rss_pid)
         rss["after_idle_kib"] = r1
+        rss["threads_after_idle"] = LAST_THREADS[0]
 
     # ---- RSS sampler
     stop = asyncio.Event()
@@ -509,6 +516,7 @@ async def run_client(args):
             r, _ = read_proc_status(args.rss_pid)
             if r is not None:
                 rss["peak_kib"] = max(rss["peak_kib"], r)
+                rss["threads_peak"] = max(rss.get("threads_peak", 0), LAST_THREADS[0])
                 rss["samples"] += 1
             try:
                 await asyncio.wait_for(stop.wait(), 0.1)
@@ -677,6 +685,8 @@ def report(args):
     print("%s proxy_rss_peak_mib=%s proxy_vmhwm_mib=%s rss_before_mib=%s rss_after_idle_mib=%s rss_end_mib=%s samples=%d" % (
         P, mib(peak), mib(hwm), mib(p0["rss"].get("before_kib")), mib(p0["rss"].get("after_idle_kib")),
         mib(ps[-1]["rss"].get("end_kib")), sum(r["rss"].get("samples", 0) for r in ps)))
+    print("%s proxy_threads after_idle=%s peak=%s" % (
+        P, p0["rss"].get("threads_after_idle", "nan"), max(r["rss"].get("threads_peak", 0) for r in ps) or "nan"))
     rss_ok = 0 < max(peak, hwm) <= 64 * 1024
     gap_ok = samples > 0 and g99 <= 2.0
     print("%s verdict rss<=64MiB: %s, p99_gap_delta<=2ms: %s, errors==0: %s" % (
