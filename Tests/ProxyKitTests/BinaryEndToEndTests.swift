@@ -20,7 +20,7 @@ struct BinaryEndToEndTests {
         let proxy = try ProxyProcess(upstream: upstream.url)
         defer { proxy.stop() }
         let script = ProxyProcess.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
-        let run = try runCommand(python, [script, proxy.baseURL + "/v1"], timeout: 90)
+        let run = try runCommand(python, [script, proxy.baseURL + "/v1", proxy.key], timeout: 90)
         #expect(run.status == 0, "\(run.stderr)")
         struct Results: Decodable {
             var chat_content: String
@@ -33,6 +33,8 @@ struct BinaryEndToEndTests {
             var bad_request: [JSONScalar]?
             var server_error: [JSONScalar]?
             var not_found: [JSONScalar]?
+            var unauthenticated: [JSONScalar]?
+            var invalid_json: [JSONScalar]?
         }
         let results = try JSONDecoder().decode(Results.self, from: Data(run.stdout.utf8))
         #expect(results.chat_content == " tok0 tok1 tok2 tok3")
@@ -45,6 +47,8 @@ struct BinaryEndToEndTests {
         #expect(results.bad_request == [.string("BadRequestError"), .number(400)])
         #expect(results.server_error == [.string("InternalServerError"), .number(500)])
         #expect(results.not_found == [.string("NotFoundError"), .number(404)])
+        #expect(results.unauthenticated == [.string("AuthenticationError"), .number(401)])
+        #expect(results.invalid_json == [.string("BadRequestError"), .number(400)])
         // The SDK's key never reached the upstream.
         #expect(upstream.requests.allSatisfy { $0.headers[first: "Authorization"] == nil })
     }
@@ -60,7 +64,7 @@ struct BinaryEndToEndTests {
         let file = dir + "/body.json"
         try Data(body.utf8).write(to: URL(fileURLWithPath: file))
         let run = try runCommand("/usr/bin/curl", [
-            "-sS", "-v", "-o", dir + "/out.json", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+            "-sS", "-v", "-o", dir + "/out.json", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(proxy.key)",
             "-H", "Expect: 100-continue", "--data-binary", "@" + file, proxy.baseURL + "/v1/chat/completions",
         ])
         #expect(run.status == 0, "\(run.stderr)")
@@ -77,7 +81,7 @@ struct BinaryEndToEndTests {
         let proxy = try ProxyProcess(upstream: upstream.url)
         defer { proxy.stop() }
         let stream = try runCommand("/usr/bin/curl", [
-            "-sSN", "-H", "Content-Type: application/json", "-d", #"{"model":"m","max_tokens":3,"stream":true}"#,
+            "-sSN", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(proxy.key)", "-d", #"{"model":"m","max_tokens":3,"stream":true}"#,
             proxy.baseURL + "/v1/chat/completions",
         ])
         #expect(stream.status == 0)
@@ -95,10 +99,10 @@ struct BinaryEndToEndTests {
         let proxy = try ProxyProcess(upstream: upstream.url)
         defer { proxy.stop() }
         let idle = try TestHTTPClient(port: proxy.port)  // an idle keep-alive connection
-        try idle.send(RawRequest.get("/healthz"))
+        try idle.send(RawRequest.get("/healthz", key: nil))
         _ = try idle.readResponse(method: "GET")
         let client = try TestHTTPClient(port: proxy.port)
-        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"slow","max_tokens":40,"stream":true}"#))
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"slow","max_tokens":40,"stream":true}"#, key: proxy.key))
         var signalled = false
         let response = try client.readResponse(timeout: 20) { _ in
             if !signalled {
@@ -142,6 +146,10 @@ struct BinaryEndToEndTests {
     @Test(arguments: [
         ["--no-such-flag", "1"], ["config", "shw"], ["frobnicate"], ["--listen"], ["--max-body-bytes", "lots"],
         ["--upstream", "https://x:1"], ["--listen", "nohost"], ["--config", "/nonexistent/config.json"],
+        ["keys"], ["keys", "frob"], ["keys", "issue"], ["keys", "issue", "bad user"], ["keys", "issue", "bob", "--expires", "soon"],
+        ["keys", "issue", "bob", "--expires", "2001-01-01"], ["keys", "revoke"], ["keys", "revoke", "a", "--user", "b"],
+        ["keys", "list", "--json=yes"], ["keys", "rotate", "bob", "--grace", "1x"], ["users", "set", "bob", "--rpm", "-1"],
+        ["users", "set", "bob", "--models", "a,,b"], ["users", "remove"], ["users", "list", "extra"], ["keys", "issue", "bob", "--bogus"],
     ])
     func badArgumentsGiveOneLineAndExit2(arguments: [String]) throws {
         let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, arguments, environment: [:], timeout: 10)
@@ -152,7 +160,8 @@ struct BinaryEndToEndTests {
     }
 
     @Test func helpExitsZero() throws {
-        for arguments in [["--help"], ["serve", "--help"], ["config", "--help"]] {
+        for arguments in [["--help"], ["serve", "--help"], ["config", "--help"], ["keys", "--help"], ["users", "--help"],
+                          ["keys", "issue", "--help"], ["users", "set", "--help"]] {
             let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, arguments, environment: [:])
             #expect(run.status == 0)
             #expect(run.stdout.contains("Usage"))
@@ -171,5 +180,116 @@ enum JSONScalar: Decodable, Equatable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null } else if let n = try? container.decode(Int.self) { self = .number(n) } else { self = .string(try container.decode(String.self)) }
+    }
+}
+
+/// Keys through the binary's own CLI against a running proxy, with the openai SDK.
+@Suite(.serialized)
+struct KeyLifecycleEndToEndTests {
+    func sdk(_ proxy: ProxyProcess, key: String, _ mode: [String]) throws -> String {
+        let python = try #require(BinaryEndToEndTests.python, "no python with openai: run scripts/test")
+        let script = ProxyProcess.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
+        let run = try runCommand(python, [script, proxy.baseURL + "/v1", key] + mode, timeout: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        return run.stdout
+    }
+
+    @Test func issueListUseRevokeRotate() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+
+        // Issue while the proxy runs: only the key on stdout, a hint on stderr.
+        let issued = try proxy.admin(["keys", "issue", "bob", "--label", "laptop"])
+        #expect(issued.status == 0)
+        let key = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(APIKey(presented: key) != nil)
+        #expect(issued.stdout == key + "\n")
+        #expect(issued.stderr.contains("shown only once"))
+
+        // The list names it without the secret.
+        let list = try proxy.admin(["keys", "list"])
+        let id = String(key.dropFirst(7).prefix(8))
+        #expect(list.stdout.contains(id) && list.stdout.contains("bob") && list.stdout.contains("laptop"))
+        #expect(!list.stdout.contains(key))
+        let json = try proxy.admin(["keys", "list", "--json", "--user", "bob"])
+        let records = try JSONDecoder().decode([KeyRecord].self, from: Data(json.stdout.utf8))
+        #expect(records.map(\.id) == [id])
+
+        // It works through the proxy within 2 s (live reload), with the SDK.
+        var works = false
+        let deadline = Date().addingTimeInterval(2)
+        while !works && Date() < deadline {
+            works = try sdk(proxy, key: key, ["probe"]).contains(#""result": "ok""#)
+        }
+        #expect(works)
+
+        // Revoked: AuthenticationError within 2 s.
+        #expect(try proxy.admin(["keys", "revoke", id]).status == 0)
+        let revoked = try sdk(proxy, key: key, ["until-401", "2.0"])
+        #expect(revoked.contains("AuthenticationError"), "\(revoked)")
+
+        // Rotate with grace: old and new both work; without grace the old one stops.
+        let carol = try proxy.admin(["keys", "issue", "carol"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let rotated = try proxy.admin(["keys", "rotate", "carol", "--grace", "1h"])
+        let carolNew = rotated.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(rotated.status == 0 && carolNew != carol)
+        usleep(1_500_000)
+        #expect(try sdk(proxy, key: carolNew, ["probe"]).contains(#""result": "ok""#))
+        #expect(try sdk(proxy, key: carol, ["probe"]).contains(#""result": "ok""#))
+        #expect(try proxy.admin(["keys", "rotate", "carol"]).status == 0)
+        #expect(try sdk(proxy, key: carolNew, ["until-401", "2.0"]).contains("AuthenticationError"))
+
+        // Nothing anywhere holds a key: not the logs, not the database files.
+        proxy.signal(SIGTERM)
+        #expect(proxy.waitForExit(seconds: 10) == 0)
+        let logs = proxy.stderrText()
+        #expect(logs.contains("keys reloaded"))
+        for secret in [key, carol, carolNew, proxy.key] {
+            #expect(!logs.contains(secret))
+            #expect(!logs.contains(String(secret.dropFirst(7))))
+            for file in try FileManager.default.contentsOfDirectory(atPath: proxy.dataDirectory) {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: proxy.dataDirectory + "/" + file))
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds a key")
+                #expect(bytes.range(of: Data(secret.dropFirst(7).utf8)) == nil, "\(file) holds a key")
+            }
+        }
+        // last_used was recorded (in a batch, by the proxy).
+        let after = try JSONDecoder().decode([KeyRecord].self, from: Data(proxy.admin(["keys", "list", "--json", "--user", "bob"]).stdout.utf8))
+        #expect(after.first?.lastUsed != nil)
+    }
+
+    @Test func dataDirectoryAndDatabaseArePrivate() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        var info = stat()
+        #expect(stat(proxy.dataDirectory, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o700)
+        #expect(stat(proxy.dataDirectory + "/ds4.sqlite", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func usersCommandsRoundTrip() throws {
+        let dir = ProxyProcess.makeTemporaryDirectory() + "/data"
+        let binary = try ProxyProcess.binary("ds4-proxy").path
+        func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runCommand(binary, args + ["--data", dir], environment: [:])
+        }
+        #expect(try run(["users", "set", "dana", "--rpm", "60", "--tpm", "100000", "--daily-tokens", "5000000",
+                         "--max-concurrent", "2", "--context-cap", "200000", "--models", "a,b"]).status == 0)
+        var users = try JSONDecoder().decode([UserRecord].self, from: Data(run(["users", "list", "--json"]).stdout.utf8))
+        #expect(users.first?.policy == UserPolicy(rpm: 60, tpm: 100_000, dailyTokens: 5_000_000, maxConcurrent: 2, contextCap: 200_000, models: ["a", "b"]))
+        #expect(try run(["users", "set", "dana", "--rpm", "default", "--models", "default"]).status == 0)
+        users = try JSONDecoder().decode([UserRecord].self, from: Data(run(["users", "list", "--json"]).stdout.utf8))
+        #expect(users.first?.policy.rpm == nil && users.first?.policy.models == nil && users.first?.policy.tpm == 100_000)
+        _ = try run(["keys", "issue", "dana"])
+        #expect(try run(["users", "remove", "dana"]).status == 0)
+        let keys = try JSONDecoder().decode([KeyRecord].self, from: Data(run(["keys", "list", "--json"]).stdout.utf8))
+        #expect(keys.count == 1 && keys[0].revoked != nil)
+        #expect(try run(["users", "remove", "dana"]).status == 1)
+        #expect(try run(["users", "list"]).stdout.hasPrefix("USER"))
     }
 }

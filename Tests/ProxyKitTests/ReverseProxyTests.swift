@@ -126,7 +126,7 @@ struct ReverseProxyTests {
         let proxy = try ProxyHarness()
         let client = try proxy.client()
         try client.send(RawRequest.post("/v1/chat/completions", json: Self.chatBody, headers: [
-            "Authorization: Bearer sk-ds4-secretsecret", "X-Forwarded-For: 6.6.6.6", "X-Vllm-Priority: -100",
+            "X-Forwarded-For: 6.6.6.6", "X-Vllm-Priority: -100",
             "X-Session-ID: s", "traceparent: 00-abc", "Cookie: a=b", "Connection: keep-alive, X-Custom", "X-Custom: 1",
             "Proxy-Authorization: Basic x", "User-Agent: OpenAI/Python 2.0", "Accept: application/json", "X-Request-Id: client-id-42",
         ]))
@@ -140,7 +140,8 @@ struct ReverseProxyTests {
         #expect(seen.headers[first: "X-Forwarded-For"] == "127.0.0.1")
         #expect(seen.headers[first: "X-Request-Id"] == "client-id-42")
         #expect(seen.headers[first: "User-Agent"] == "OpenAI/Python 2.0")
-        #expect(!seen.rawHead.contains("secret"))
+        #expect(!seen.rawHead.contains(ProxyHarness.testKey.secret))
+        #expect(!seen.rawHead.contains("HarnessTestKey"))
     }
 
     @Test func invalidClientRequestIdIsReplaced() throws {
@@ -164,8 +165,8 @@ struct ReverseProxyTests {
     @Test func upstreamAPIKeyIsAddedWhenConfigured() throws {
         let proxy = try ProxyHarness { $0.upstreamApiKey = "upstream-secret" }
         let client = try proxy.client()
-        try client.send(RawRequest.post("/v1/chat/completions", json: Self.chatBody, headers: ["Authorization: Bearer client-key"]))
-        _ = try client.readResponse()
+        try client.send(RawRequest.post("/v1/chat/completions", json: Self.chatBody))
+        #expect(try client.readResponse().status == 200)
         #expect(proxy.upstream.requests.last?.headers[all: "Authorization"] == ["Bearer upstream-secret"])
     }
 
@@ -324,7 +325,7 @@ struct ReverseProxyTests {
         let proxy = try ProxyHarness()
         let client = try proxy.client()
         let body = Self.chatBody
-        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\(RawRequest.authorization)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
         var buffer = [UInt8](repeating: 0, count: 100)
         let n = try buffer.withUnsafeMutableBytes { raw -> Int in
             guard case .bytes(let n) = try client.socket.read(into: raw, deadline: .after(seconds: 2)) else { return 0 }
@@ -352,7 +353,7 @@ struct ReverseProxyTests {
     @Test func chunkedRequestBodyIsForwardedWithContentLength() throws {
         let proxy = try ProxyHarness()
         let client = try proxy.client()
-        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\n8;ext=1\r\nel\":\"m\"}\r\n0\r\nX-Trailer: t\r\n\r\n")
+        try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\(RawRequest.authorization)\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\n8;ext=1\r\nel\":\"m\"}\r\n0\r\nX-Trailer: t\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         let seen = try #require(proxy.upstream.requests.last)
         #expect(seen.body == Array(#"{"model":"m"}"#.utf8))
@@ -364,7 +365,7 @@ struct ReverseProxyTests {
         let proxy = try ProxyHarness()
         let client = try proxy.client()
         let body = #"{"model":"m","max_tokens":2,"stream":true}"#
-        try client.send("POST /v1/chat/completions HTTP/1.0\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try client.send("POST /v1/chat/completions HTTP/1.0\r\n\(RawRequest.authorization)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         let raw = String(decoding: client.readUntilClose(), as: UTF8.self)
         #expect(raw.hasPrefix("HTTP/1.1 200 OK"))
         #expect(!raw.lowercased().contains("transfer-encoding"))

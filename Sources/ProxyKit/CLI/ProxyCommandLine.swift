@@ -15,6 +15,7 @@ public enum ProxyCommandLine {
     public enum Command: Sendable {
         case serve(ConfigOptions)
         case configShow(ConfigOptions)
+        case admin(AdminCommand, ConfigOptions)
         case help(String)
     }
 
@@ -28,6 +29,11 @@ public enum ProxyCommandLine {
         case "serve":
             args = args.dropFirst()
             return .serve(try parseConfigOptions(args, command: "serve"))
+        case "keys", "users":
+            switch try AdminCommandLine.parse(Array(args)) {
+            case let .command(command, options): return .admin(command, options)
+            case let .help(text): return .help(text)
+            }
         case "config":
             args = args.dropFirst()
             guard let sub = args.first else { throw CommandLineError("config: missing subcommand (try 'ds4-proxy config show')") }
@@ -75,6 +81,7 @@ public enum ProxyCommandLine {
         Usage:
           ds4-proxy [serve] [--config FILE] [OPTIONS]   serve (defaults: 127.0.0.1:8643 -> http://127.0.0.1:8000)
           ds4-proxy config show [--config FILE] [OPTIONS]   print the effective configuration as JSON
+        \(AdminCommandLine.groupUsage("keys"))\(AdminCommandLine.groupUsage("users"))
 
         Every setting can be given in the JSON config file (snake_case key), in the environment
         (DS4_PROXY_NAME) or as a flag; flags win over the environment, which wins over the file.

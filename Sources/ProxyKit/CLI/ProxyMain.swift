@@ -34,6 +34,16 @@ public enum ProxyMain {
             }
         case .serve(let options):
             return serve(options, environment: environment)
+        case let .admin(command, options):
+            let config: ProxyConfiguration
+            do { config = try options.load(environment: environment) } catch {
+                return fail("ds4-proxy: \(error)", status: 2)
+            }
+            let output = AdminMain.run(command, config: config)
+            if !output.stdout.isEmpty { print(output.stdout, terminator: "") }
+            fflush(nil)
+            if !output.stderr.isEmpty { FileHandle.standardError.write(Data(output.stderr.utf8)) }
+            return output.status
         }
     }
 
@@ -54,13 +64,18 @@ public enum ProxyMain {
         if let problem = DataDirectory.prepare(config.dataDir) {
             return fail("ds4-proxy: \(problem)", status: 1)
         }
+        let authenticator: Authenticator
+        do { authenticator = try Authenticator(dataDirectory: config.dataDir, logger: logger) } catch {
+            return fail("ds4-proxy: \(error)", status: 1)
+        }
+        authenticator.start()
         var limits = HTTPParserLimits.requests
         limits.maxBodyBytes = config.maxBodyBytes
         let server: HTTPServer
         do {
             server = try HTTPServer(
                 configuration: .init(address: config.listenAddress, timeouts: ServerTimeouts(config), limits: limits, maxConnections: config.maxConnections),
-                handler: ReverseProxy(configuration: config, logger: logger), logger: logger)
+                handler: ReverseProxy(configuration: config, authenticator: authenticator, logger: logger), logger: logger)
         } catch {
             return fail("ds4-proxy: cannot listen on \(config.listen): \(error)", status: 1)
         }
@@ -68,17 +83,21 @@ public enum ProxyMain {
         let address = HostPort(host: config.listenAddress.host, port: server.port)
         print("ds4-proxy listening on http://\(address) -> upstream \(config.upstreamURL), data in \(config.dataDir)")
         fflush(nil)
-        logger.info("started", ["listen": address.description, "upstream": config.upstreamURL.description, "data_dir": config.dataDir, "pid": String(getpid())])
+        logger.info("started", ["listen": address.description, "upstream": config.upstreamURL.description, "data_dir": config.dataDir,
+                                "keys": String(authenticator.keyCount), "pid": String(getpid())])
 
         while true {
             var received: Int32 = 0
             guard sigwait(&signals, &received) == 0 else { continue }
             if received == SIGHUP {
-                logger.info("SIGHUP received")
+                logger.info("SIGHUP: reloading keys and users")
+                authenticator.requestReload()
                 continue
             }
             logger.info("shutting down", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT", "in_flight": String(server.inFlightRequests)])
             let drained = server.shutdown(grace: config.shutdownGrace)
+            authenticator.stop()
+            usleep(200_000)  // the sync thread's last `last_used` flush
             if drained {
                 logger.info("stopped")
             } else {

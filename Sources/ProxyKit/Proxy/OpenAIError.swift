@@ -49,6 +49,14 @@ public struct OpenAIError: Error, Sendable, Hashable {
     public static func upstreamTimeout(_ detail: String) -> OpenAIError {
         OpenAIError(status: 504, message: "The model server did not answer in time (\(detail)).", type: "server_error", code: "upstream_timeout")
     }
+    /// Missing, malformed, unknown, revoked or expired key (the same answer for all, so a
+    /// caller learns nothing about which).
+    public static let invalidAPIKey = OpenAIError(
+        status: 401, message: "Invalid API key. Send `Authorization: Bearer sk-ds4-…` with a key issued by the proxy's admin.",
+        type: "invalid_request_error", code: "invalid_api_key", headers: [("WWW-Authenticate", "Bearer")])
+    public static func modelNotAllowed(_ model: String) -> OpenAIError {
+        OpenAIError(status: 403, message: "Your key may not use the model '\(model)'.", type: "invalid_request_error", code: "model_not_allowed", param: "model")
+    }
     public static let shuttingDown = OpenAIError(status: 503, message: "The proxy is shutting down. Please retry.", type: "server_error", code: "shutting_down")
     public static let tooManyConnections = OpenAIError(status: 503, message: "Too many open connections. Please retry.", type: "server_error", code: "too_many_connections")
 }

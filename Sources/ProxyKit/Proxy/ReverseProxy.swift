@@ -5,11 +5,13 @@ public struct ReverseProxy: HTTPRequestHandler {
     let pool: UpstreamPool
     let logger: Logger
     let trustedProxies: Set<String>
+    let authenticator: Authenticator
 
     /// Largest body read and discarded to keep a connection open after a rejection.
     static let discardableBodyBytes = 64 * 1024
 
-    public init(configuration: ProxyConfiguration, logger: Logger) {
+    public init(configuration: ProxyConfiguration, authenticator: Authenticator, logger: Logger) {
+        self.authenticator = authenticator
         self.configuration = configuration
         self.upstream = configuration.upstreamURL
         self.pool = UpstreamPool(
@@ -43,6 +45,18 @@ public struct ReverseProxy: HTTPRequestHandler {
             return keepAlive
         }
 
+        let principal: Principal
+        switch authenticator.authenticate(head.headers) {
+        case .authenticated(let who):
+            principal = who
+        case .missing, .invalid:
+            return reject(.invalidAPIKey, head: head, connection: connection, requestID: requestID)
+        case .ambiguous:
+            connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"), requestID: requestID, keepAlive: false)
+            connection.lingeringClose()
+            return false
+        }
+
         let body: [UInt8]
         do { body = try connection.readBody(of: head) } catch {
             switch error {
@@ -58,16 +72,30 @@ public struct ReverseProxy: HTTPRequestHandler {
             return false
         }
 
+        var bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)?
+        if route.method == "POST" {
+            do {
+                let inspected = try InspectedBody(body: body)
+                if let model = inspected.model, !principal.policy.allows(model: model) {
+                    return answer(.modelNotAllowed(model), head: head, connection: connection, requestID: requestID)
+                }
+            } catch {
+                return answer(error, head: head, connection: connection, requestID: requestID)
+            }
+        } else if let allowed = principal.policy.models {
+            bodyFilter = { ModelListFilter.filter($0, allowed: allowed) }
+        }
+
         let request = UpstreamRequest(
             route: route, clientHeaders: head.headers, body: body, requestID: requestID, peer: connection.peer,
             trustedPeer: trustedProxies.contains(connection.peer), upstream: upstream, apiKey: configuration.upstreamApiKey)
         let exchange = UpstreamExchange(pool: pool, idleTimeout: configuration.upstreamIdleTimeout, totalTimeout: configuration.streamTimeout)
-        let outcome = exchange.run(request: request.bytes, method: route.method, client: connection, clientHead: head, requestID: requestID)
+        let outcome = exchange.run(request: request.bytes, method: route.method, client: connection, clientHead: head, requestID: requestID, bodyFilter: bodyFilter)
 
         let elapsed = String(started.millisecondsSince)
         switch outcome {
         case let .completed(status, keepClientOpen):
-            logger.debug("request", ["request.id": requestID, "route": route.path, "status": String(status), "ms": elapsed])
+            logger.debug("request", ["request.id": requestID, "user": principal.user, "key": principal.keyID, "route": route.path, "status": String(status), "ms": elapsed])
             return keepClientOpen
         case let .failedBeforeResponse(error):
             logger.warning("upstream failed", ["request.id": requestID, "route": route.path, "reason": error.reason, "ms": elapsed])
@@ -81,6 +109,13 @@ public struct ReverseProxy: HTTPRequestHandler {
             logger.warning("response cut short", ["request.id": requestID, "route": route.path, "status": String(status), "reason": reason, "ms": elapsed])
             return false
         }
+    }
+
+    /// Answers an error after the body was read (the connection stays usable).
+    private func answer(_ error: OpenAIError, head: HTTPRequestHead, connection: ClientConnection, requestID: String) -> Bool {
+        let keepAlive = connection.keepAliveAfter(head)
+        connection.writeError(error, requestID: requestID, keepAlive: keepAlive)
+        return keepAlive
     }
 
     /// Answers a rejection. A small unread body is read and dropped so the connection can

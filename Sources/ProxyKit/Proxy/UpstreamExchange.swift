@@ -19,7 +19,15 @@ struct UpstreamExchange {
     /// Size of one upstream read.
     static let readSize = 64 * 1024
 
-    func run(request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String) -> ExchangeOutcome {
+    /// Largest response body `bodyFilter` may be given; a longer one is a 502.
+    static let maxFilteredBodyBytes = 4 * 1024 * 1024
+
+    /// - Parameter bodyFilter: when set, a 200 response is read whole and replaced by the
+    ///   filter's result (used to show a user only their allowed models).
+    func run(
+        request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String,
+        bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil
+    ) -> ExchangeOutcome {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer { buffer.deallocate() }
         let total = Deadline.after(seconds: totalTimeout)
@@ -83,6 +91,11 @@ struct UpstreamExchange {
                     continue attempt
                 }
             }
+        }
+
+        if let bodyFilter, head.status == 200 {
+            return collectAndFilter(lease: lease, parser: &parser, head: head, buffer: buffer, total: total, client: client,
+                                    clientHead: clientHead, requestID: requestID, filter: bodyFilter)
         }
 
         // Relay.
@@ -161,6 +174,58 @@ struct UpstreamExchange {
                 return cut(lease: lease, client: client, pending: [], status: head.status, reason: "upstream_closed_mid_response")
             }
         }
+    }
+
+    /// Reads a whole (small) response, filters it and answers with `Content-Length`.
+    private func collectAndFilter(
+        lease: UpstreamPool.Lease, parser: inout HTTPResponseParser, head: HTTPResponseHead, buffer: UnsafeMutableRawBufferPointer,
+        total: Deadline, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String, filter: ([UInt8]) -> [UInt8]?
+    ) -> ExchangeOutcome {
+        var body: [UInt8] = []
+        var complete = false
+        while !complete {
+            do {
+                while let event = try parser.next() {
+                    if case .body(let bytes) = event { body += bytes }
+                    if case .end = event { complete = true }
+                }
+            } catch {
+                pool.discard(lease.socket)
+                return .failedBeforeResponse(.invalidResponse(error))
+            }
+            if complete { break }
+            guard body.count <= Self.maxFilteredBodyBytes else {
+                pool.discard(lease.socket)
+                return .failedBeforeResponse(.closedBeforeResponse)
+            }
+            switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+            case .clientHungUp:
+                pool.discard(lease.socket, abort: true)
+                return .clientGone(status: head.status)
+            case .timedOut:
+                pool.discard(lease.socket, abort: true)
+                return .failedBeforeResponse(.responseTimedOut)
+            case .upstreamReadable:
+                break
+            }
+            if readUpstream(lease.socket, into: buffer, parser: &parser) == .closed {
+                if case .end? = try? parser.finish() {
+                    complete = true
+                } else {
+                    pool.discard(lease.socket)
+                    return .failedBeforeResponse(.closedBeforeResponse)
+                }
+            }
+        }
+        if head.keepAlive && parser.bufferedByteCount == 0 { pool.release(lease.socket) } else { pool.discard(lease.socket) }
+        guard let filtered = filter(body) else { return .failedBeforeResponse(.invalidResponse(.invalidStatusLine)) }
+        var headers = HopByHopHeaders.responseHeaders(from: head.headers)
+        headers.add("X-Request-Id", requestID)
+        let keepAlive = client.keepAliveAfter(clientHead)
+        do { try client.writeResponse(status: head.status, headers: headers, body: filtered, keepAlive: keepAlive) } catch {
+            return .clientGone(status: head.status)
+        }
+        return .completed(status: head.status, keepClientOpen: keepAlive)
     }
 
     /// Ends a response that cannot complete: whatever decoded bytes are pending are sent,

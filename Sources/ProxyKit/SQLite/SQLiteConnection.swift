@@ -197,7 +197,7 @@ public final class SQLiteConnection {
     }
 
     /// `transaction(_:)` for bodies that only throw `SQLiteError`.
-    private func sqliteTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    public func sqliteTransaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         try self.execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

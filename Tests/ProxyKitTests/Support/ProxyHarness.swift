@@ -6,7 +6,12 @@ import Foundation
 final class ProxyHarness {
     let upstream: FakeUpstream
     let server: HTTPServer
+    let authenticator: Authenticator
+    let dataDirectory: String
     var port: Int { server.port }
+
+    /// The key every harness accepts (user `tester`); `RawRequest` sends it by default.
+    static let testKey = APIKey(presented: "sk-ds4-HarnessTestKey00000000000000000000000000")!
 
     init(upstream: FakeUpstream? = nil, upstreamURL: String? = nil, configure: (inout ProxyConfiguration) -> Void = { _ in }) throws {
         let fake = try upstream ?? FakeUpstream()
@@ -15,19 +20,34 @@ final class ProxyHarness {
         config.listen = "127.0.0.1:0"
         config.upstream = upstreamURL ?? fake.url
         config.logLevel = "error"
+        dataDirectory = ProxyProcess.makeTemporaryDirectory() + "/data"
+        config.dataDir = dataDirectory
         configure(&config)
         try config.validate()
+        let connection = try ProxyDatabase.open(dataDirectory: config.dataDir)
+        _ = try KeyStore(connection: connection).insert(Self.testKey, user: "tester", label: "harness", expires: nil, now: Authenticator.now())
+        connection.close()
+        authenticator = try Authenticator(dataDirectory: config.dataDir, logger: Logger(level: .error), pollInterval: 0.2)
+        authenticator.start()
         var limits = HTTPParserLimits.requests
         limits.maxBodyBytes = config.maxBodyBytes
         server = try HTTPServer(
             configuration: .init(address: config.listenAddress, timeouts: ServerTimeouts(config), limits: limits, maxConnections: config.maxConnections),
-            handler: ReverseProxy(configuration: config, logger: Logger(level: .error)), logger: Logger(level: .error))
+            handler: ReverseProxy(configuration: config, authenticator: authenticator, logger: Logger(level: .error)), logger: Logger(level: .error))
         server.start()
     }
 
     func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
 
+    /// Runs an admin command against this harness's database.
+    func admin(_ command: AdminCommand) throws -> AdminMain.Output {
+        let connection = try ProxyDatabase.open(dataDirectory: dataDirectory)
+        defer { connection.close() }
+        return try AdminMain.execute(command, store: KeyStore(connection: connection), now: Authenticator.now())
+    }
+
     deinit {
+        authenticator.stop()
         server.shutdown(grace: 0)
         upstream.stop()
     }

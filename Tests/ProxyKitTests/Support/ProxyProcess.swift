@@ -7,6 +7,8 @@ final class ProxyProcess {
     let port: Int
     let stderrPipe = Pipe()
     let dataDirectory: String
+    /// A key issued (through the binary's own CLI) before the proxy started, for user `e2e`.
+    let key: String
 
     /// The package root (this file is Tests/ProxyKitTests/Support/ProxyProcess.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -36,6 +38,9 @@ final class ProxyProcess {
 
     init(upstream: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         dataDirectory = Self.makeTemporaryDirectory() + "/data"
+        let issued = try runCommand(Self.binary("ds4-proxy").path, ["keys", "issue", "e2e", "--data", dataDirectory], environment: [:])
+        guard issued.status == 0 else { throw SetupError("keys issue failed: \(issued.stderr)") }
+        key = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         process.executableURL = try Self.binary("ds4-proxy")
         process.arguments = ["--listen", "127.0.0.1:0", "--upstream", upstream, "--data", dataDirectory] + extraArguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DS4_PROXY_") }
@@ -62,6 +67,16 @@ final class ProxyProcess {
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Runs `ds4-proxy ARGS --data <this proxy's data dir>`.
+    func admin(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(Self.binary("ds4-proxy").path, arguments + ["--data", dataDirectory], environment: [:])
+    }
+
+    /// Everything the proxy wrote to stderr so far.
+    func stderrText() -> String {
+        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+    }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 

@@ -96,15 +96,20 @@ final class TestHTTPClient {
 
 /// Builds raw request text.
 enum RawRequest {
-    static func post(_ path: String, json: String, headers: [String] = [], keepAlive: Bool = true) -> String {
+    static let authorization = "Authorization: Bearer \(ProxyHarness.testKey.secret)"
+
+    /// A POST with the harness key unless `key` says otherwise (nil = no Authorization).
+    static func post(_ path: String, json: String, headers: [String] = [], keepAlive: Bool = true, key: String? = ProxyHarness.testKey.secret) -> String {
         var text = "POST \(path) HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n"
+        if let key { text += "Authorization: Bearer \(key)\r\n" }
         for h in headers { text += h + "\r\n" }
         if !keepAlive { text += "Connection: close\r\n" }
         return text + "\r\n" + json
     }
 
-    static func get(_ path: String, headers: [String] = []) -> String {
+    static func get(_ path: String, headers: [String] = [], key: String? = ProxyHarness.testKey.secret) -> String {
         var text = "GET \(path) HTTP/1.1\r\nHost: proxy.test\r\n"
+        if let key { text += "Authorization: Bearer \(key)\r\n" }
         for h in headers { text += h + "\r\n" }
         return text + "\r\n"
     }
