@@ -45,15 +45,48 @@ struct ReverseProxyTests {
         #expect(response.text.contains(#""usage":{"prompt_tokens""#))
     }
 
-    @Test func completionsRouteStreams() throws {
+    @Test func streamWithoutUsageGetsItInjectedAndTheUsageChunkRemoved() throws {
         let proxy = try ProxyHarness()
+        let json = #"{"model":"m","prompt":"hi","max_tokens":3,"stream":true}"#
+        let upstreamSees = #"{"model":"m","prompt":"hi","max_tokens":3,"stream":true,"stream_options":{"include_usage":true}}"#
+        let direct = try direct(proxy.upstream, path: "/v1/completions", json: upstreamSees)
+        // The upstream's bytes minus exactly the usage-only event.
+        let events = direct.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let usageEvents = events.filter { $0.contains(#""choices":[],"usage""#) }
+        #expect(usageEvents.count == 1)
+        let expected = direct.text.replacingOccurrences(of: usageEvents[0] + "\n\n", with: "")
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/completions", json: json))
+        let response = try client.readResponse()
+        #expect(response.text == expected)
+        #expect(proxy.upstream.requests.last?.body == Array(upstreamSees.utf8))
+        #expect(proxy.upstream.requests.last?.target == "/v1/completions")
+        // The record still has the upstream's exact usage.
+        let record = try #require(proxy.journal().last)
+        #expect(record.usageSource == .upstream)
+        #expect(record.completionTokens == 3)
+    }
+
+    @Test func streamThatAskedForUsagePassesThroughByteIdentical() throws {
+        let proxy = try ProxyHarness()
+        let expected = try direct(proxy.upstream, path: "/v1/chat/completions", json: Self.streamBody)
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: Self.streamBody))
+        #expect(try client.readResponse().body == expected.body)
+        #expect(proxy.upstream.requests.last?.body == Array(Self.streamBody.utf8))
+    }
+
+    @Test func injectionCanBeSwitchedOff() throws {
+        let proxy = try ProxyHarness { $0.injectUsage = false }
         let json = #"{"model":"m","prompt":"hi","max_tokens":3,"stream":true}"#
         let expected = try direct(proxy.upstream, path: "/v1/completions", json: json)
         let client = try proxy.client()
         try client.send(RawRequest.post("/v1/completions", json: json))
-        let response = try client.readResponse()
-        #expect(response.body == expected.body)
-        #expect(proxy.upstream.requests.last?.target == "/v1/completions")
+        #expect(try client.readResponse().body == expected.body)
+        #expect(proxy.upstream.requests.last?.body == Array(json.utf8))
+        let record = try #require(proxy.journal().last)
+        #expect(record.usageSource == .estimated)
+        #expect(record.completionTokens == 3)
     }
 
     @Test func fiveMebibyteBodyArrivesByteIdentical() throws {

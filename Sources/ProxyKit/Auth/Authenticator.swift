@@ -5,7 +5,8 @@ import Synchronization
 
 /// Authenticates bearer keys against an in-memory table (by SHA-256 of the key), kept in step
 /// with the database by a sync thread: it polls `PRAGMA data_version` about once a second (and
-/// at once on `requestReload()`, i.e. SIGHUP), so keys issued or revoked by the CLI take effect
+/// at once on `requestReload()`, i.e. SIGHUP), and reloads when the trigger-maintained auth
+/// version moved, so keys issued or revoked by the CLI take effect
 /// within about a second, and it writes `last_used` in batches, never on the request path.
 public final class Authenticator: Sendable {
     let dataDirectory: String
@@ -86,7 +87,8 @@ public final class Authenticator: Sendable {
         }
         defer { connection.close() }
         let store = KeyStore(connection: connection)
-        var seenVersion = (try? connection.dataVersion()) ?? -1
+        var seenDataVersion = (try? connection.dataVersion()) ?? -1
+        var seenAuthVersion = -1
         var nextPoll = Deadline.after(seconds: pollInterval)
         // Commits between the table loaded in `init` and the version read just now would
         // otherwise never be seen: reload once, after reading the version.
@@ -106,9 +108,13 @@ public final class Authenticator: Sendable {
             let forced = reloadRequested.exchange(false, ordering: .acquiring)
             if forced || nextPoll.hasPassed {
                 nextPoll = Deadline.after(seconds: pollInterval)
-                let version = (try? connection.dataVersion()) ?? -1
-                if forced || version != seenVersion {
-                    seenVersion = version
+                // data_version is cheap and moves on any other connection's commit; the auth
+                // version only when keys or users changed.
+                let dataVersion = (try? connection.dataVersion()) ?? -1
+                let authVersion = dataVersion != seenDataVersion || forced ? ((try? store.authVersion()) ?? -1) : seenAuthVersion
+                seenDataVersion = dataVersion
+                if forced || authVersion != seenAuthVersion {
+                    seenAuthVersion = authVersion
                     do {
                         let fresh = try store.loadAuthTable(now: Self.now())
                         table.withLock { $0 = fresh }

@@ -147,6 +147,12 @@ public struct KeyStore {
         return AuthTable(keys: keys, policies: policies)
     }
 
+    /// Bumped (by triggers) on every change to keys or users that matters to authentication.
+    public func authVersion() throws(SQLiteError) -> Int {
+        let statement = try db.prepare("SELECT version FROM auth_version WHERE id = 1")
+        return try statement.step() ? Int(statement.int(0)) : 0
+    }
+
     // MARK: - Helpers
 
     private func ensureUser(_ name: String, now: Int) throws(SQLiteError) {

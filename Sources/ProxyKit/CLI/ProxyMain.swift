@@ -69,13 +69,18 @@ public enum ProxyMain {
             return fail("ds4-proxy: \(error)", status: 1)
         }
         authenticator.start()
+        let meter: UsageMeter
+        do { meter = try UsageMeter(dataDirectory: config.dataDir, logger: logger) } catch {
+            return fail("ds4-proxy: \(error)", status: 1)
+        }
+        meter.start()
         var limits = HTTPParserLimits.requests
         limits.maxBodyBytes = config.maxBodyBytes
         let server: HTTPServer
         do {
             server = try HTTPServer(
                 configuration: .init(address: config.listenAddress, timeouts: ServerTimeouts(config), limits: limits, maxConnections: config.maxConnections),
-                handler: ReverseProxy(configuration: config, authenticator: authenticator, logger: logger), logger: logger)
+                handler: ReverseProxy(configuration: config, authenticator: authenticator, meter: meter, logger: logger), logger: logger)
         } catch {
             return fail("ds4-proxy: cannot listen on \(config.listen): \(error)", status: 1)
         }
@@ -90,12 +95,14 @@ public enum ProxyMain {
             var received: Int32 = 0
             guard sigwait(&signals, &received) == 0 else { continue }
             if received == SIGHUP {
-                logger.info("SIGHUP: reloading keys and users")
+                logger.info("SIGHUP: reopening the usage journal, reloading keys and users")
+                meter.reopenJournal()
                 authenticator.requestReload()
                 continue
             }
             logger.info("shutting down", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT", "in_flight": String(server.inFlightRequests)])
             let drained = server.shutdown(grace: config.shutdownGrace)
+            meter.stop()
             authenticator.stop()
             usleep(200_000)  // the sync thread's last `last_used` flush
             if drained {

@@ -18,6 +18,7 @@ public struct ConfigurationSetting: Sendable {
         case int(any WritableKeyPath<ProxyConfiguration, Int> & Sendable)
         case seconds(any WritableKeyPath<ProxyConfiguration, Double> & Sendable)
         case list(any WritableKeyPath<ProxyConfiguration, [String]> & Sendable)
+        case bool(any WritableKeyPath<ProxyConfiguration, Bool> & Sendable)
     }
 
     /// snake_case name: the JSON key.
@@ -82,6 +83,17 @@ public struct ConfigurationSetting: Sendable {
             case .null: config[keyPath: path] = []
             default: throw bad("a list of strings")
             }
+        case let .bool(path):
+            switch value {
+            case let .bool(b): config[keyPath: path] = b
+            case let .text(s):
+                switch s.lowercasedASCII() {
+                case "true", "1", "yes", "on": config[keyPath: path] = true
+                case "false", "0", "no", "off": config[keyPath: path] = false
+                default: throw bad("true or false")
+                }
+            default: throw bad("true or false")
+            }
         }
     }
 }
@@ -110,6 +122,7 @@ public enum ConfigurationSettings {
             .init(name: "upstream_pool_size", kind: .int(\.upstreamPoolSize), help: "most idle pooled upstream connections (64)"),
             .init(name: "shutdown_grace", kind: .seconds(\.shutdownGrace), help: "seconds SIGTERM waits for running requests (30)"),
             .init(name: "trusted_proxies", kind: .list(\.trustedProxies), help: "comma-separated peer IPs whose X-Forwarded-For is kept (none)"),
+            .init(name: "inject_usage", kind: .bool(\.injectUsage), help: "ask streams for a usage chunk on the client's behalf (true)"),
         ]
     }
 

@@ -48,6 +48,10 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
     /// Peers (exact IPs) whose `X-Forwarded-For` is trusted and extended, e.g. a TLS nginx
     /// front. Default none: a client-sent `X-Forwarded-For` is replaced.
     public var trustedProxies: [String] = []
+    /// Add `"stream_options":{"include_usage":true}` to streaming requests that lack it (and
+    /// hide the resulting usage chunk from the client), so every stream is metered exactly.
+    /// Turn off for upstreams that reject `stream_options`. Default true.
+    public var injectUsage: Bool = true
 
     public init() {}
 
@@ -71,6 +75,7 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
         case upstreamPoolSize = "upstream_pool_size"
         case shutdownGrace = "shutdown_grace"
         case trustedProxies = "trusted_proxies"
+        case injectUsage = "inject_usage"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,6 +101,7 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
         try container.encode(upstreamPoolSize, forKey: .upstreamPoolSize)
         try container.encode(shutdownGrace, forKey: .shutdownGrace)
         try container.encode(trustedProxies, forKey: .trustedProxies)
+        try container.encode(injectUsage, forKey: .injectUsage)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -107,12 +113,12 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
             guard let key = CodingKeys(stringValue: setting.name), container.contains(key) else { continue }
             if try container.decodeNil(forKey: key) {
                 try setting.apply(.null, to: &config)
+            } else if let flag = try? container.decode(Bool.self, forKey: key) {
+                try setting.apply(.bool(flag), to: &config)
             } else if let number = try? container.decode(Double.self, forKey: key) {
                 try setting.apply(.number(number), to: &config)
             } else if let list = try? container.decode([String].self, forKey: key) {
                 try setting.apply(.list(list), to: &config)
-            } else if let flag = try? container.decode(Bool.self, forKey: key) {
-                try setting.apply(.bool(flag), to: &config)
             } else {
                 try setting.apply(.string(try container.decode(String.self, forKey: key)), to: &config)
             }

@@ -1,4 +1,6 @@
-/// The request path, top to bottom: route, read the body, forward, stream back.
+/// The request path, top to bottom: route, authenticate, read and inspect the body, forward,
+/// stream back, record usage. Every request that reaches `handle` gets exactly one usage record,
+/// written before the client can see its response complete.
 public struct ReverseProxy: HTTPRequestHandler {
     let configuration: ProxyConfiguration
     let upstream: UpstreamURL
@@ -6,12 +8,12 @@ public struct ReverseProxy: HTTPRequestHandler {
     let logger: Logger
     let trustedProxies: Set<String>
     let authenticator: Authenticator
+    let meter: UsageMeter
 
     /// Largest body read and discarded to keep a connection open after a rejection.
     static let discardableBodyBytes = 64 * 1024
 
-    public init(configuration: ProxyConfiguration, authenticator: Authenticator, logger: Logger) {
-        self.authenticator = authenticator
+    public init(configuration: ProxyConfiguration, authenticator: Authenticator, meter: UsageMeter, logger: Logger) {
         self.configuration = configuration
         self.upstream = configuration.upstreamURL
         self.pool = UpstreamPool(
@@ -19,119 +21,202 @@ public struct ReverseProxy: HTTPRequestHandler {
             idleTimeout: configuration.upstreamPoolIdleTimeout, maxIdle: configuration.upstreamPoolSize)
         self.logger = logger
         self.trustedProxies = Set(configuration.trustedProxies)
+        self.authenticator = authenticator
+        self.meter = meter
     }
 
     public func handle(_ head: HTTPRequestHead, on connection: ClientConnection) -> Bool {
-        let started = Deadline.now()
-        let requestID = RequestID.make(from: head.headers)
+        var request = RequestLog(requestID: RequestID.make(from: head.headers), clientIP: connection.peer)
+
         let route: Route
         switch RouteTable.match(method: head.method, target: head.target) {
         case .notFound:
-            return reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), head: head, connection: connection, requestID: requestID)
+            return reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), reason: "not_found", request, head, connection)
         case .methodNotAllowed(let allowed):
             return reject(.methodNotAllowed(method: head.method, path: RouteTable.path(of: head.target), allowed: allowed),
-                          head: head, connection: connection, requestID: requestID)
+                          reason: "method_not_allowed", request, head, connection)
         case .route(let matched):
             route = matched
         }
+        if route == .health { return health(head, connection, request.requestID) }
 
-        if route == .health {
-            guard connection.finishBodilessRequest(head) || discardBody(head, connection) else { return false }
-            let keepAlive = connection.keepAliveAfter(head)
-            var headers = HTTPHeaders()
-            headers.add("Content-Type", "application/json")
-            headers.add("X-Request-Id", requestID)
-            do { try connection.writeResponse(status: 200, headers: headers, body: Array("{\"status\":\"ok\"}".utf8), keepAlive: keepAlive) } catch { return false }
-            return keepAlive
-        }
-
-        let principal: Principal
         switch authenticator.authenticate(head.headers) {
-        case .authenticated(let who):
-            principal = who
+        case .authenticated(let principal):
+            request.principal = principal
         case .missing, .invalid:
-            return reject(.invalidAPIKey, head: head, connection: connection, requestID: requestID)
+            return reject(.invalidAPIKey, reason: "invalid_api_key", request, head, connection)
         case .ambiguous:
-            connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"), requestID: requestID, keepAlive: false)
+            record(request, status: 400, reason: "malformed_request")
+            connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"),
+                                  requestID: request.requestID, keepAlive: false)
             connection.lingeringClose()
             return false
         }
+        let principal = request.principal!
 
-        let body: [UInt8]
+        var body: [UInt8]
         do { body = try connection.readBody(of: head) } catch {
-            switch error {
-            case .malformed(let parseError):
-                connection.writeError(.badRequest(parseError.message, status: parseError.status, code: "malformed_request"), requestID: requestID, keepAlive: false)
-                connection.lingeringClose()
-            case .timedOut:
-                connection.writeError(.badRequest("Request body not received in time.", status: 408, code: "request_timeout"), requestID: requestID, keepAlive: false)
-                connection.lingeringClose()
-            case .clientGone:
-                break
-            }
-            return false
+            return bodyFailed(error, request, connection)
         }
 
         var bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)?
+        var injected = false
         if route.method == "POST" {
-            do {
-                let inspected = try InspectedBody(body: body)
-                if let model = inspected.model, !principal.policy.allows(model: model) {
-                    return answer(.modelNotAllowed(model), head: head, connection: connection, requestID: requestID)
-                }
-            } catch {
-                return answer(error, head: head, connection: connection, requestID: requestID)
+            let inspected: InspectedBody
+            do { inspected = try InspectedBody(body: body) } catch {
+                return answer(error, reason: error.code ?? "invalid_request", request, head, connection)
+            }
+            request.body = inspected
+            if let model = inspected.model, !principal.policy.allows(model: model) {
+                return answer(.modelNotAllowed(model), reason: "model_not_allowed", request, head, connection)
+            }
+            if configuration.injectUsage && inspected.needsUsageInjection {
+                body = inspected.injectingIncludeUsage(into: body)
+                injected = true
+                logger.debug("requested stream usage on the client's behalf", ["request.id": request.requestID])
             }
         } else if let allowed = principal.policy.models {
             bodyFilter = { ModelListFilter.filter($0, allowed: allowed) }
         }
 
-        let request = UpstreamRequest(
-            route: route, clientHeaders: head.headers, body: body, requestID: requestID, peer: connection.peer,
+        let upstreamRequest = UpstreamRequest(
+            route: route, clientHeaders: head.headers, body: body, requestID: request.requestID, peer: connection.peer,
             trustedPeer: trustedProxies.contains(connection.peer), upstream: upstream, apiKey: configuration.upstreamApiKey)
         let exchange = UpstreamExchange(pool: pool, idleTimeout: configuration.upstreamIdleTimeout, totalTimeout: configuration.streamTimeout)
-        let outcome = exchange.run(request: request.bytes, method: route.method, client: connection, clientHead: head, requestID: requestID, bodyFilter: bodyFilter)
+        var recordedOnCompletion = false
+        let outcome = exchange.run(
+            request: upstreamRequest.bytes, method: route.method, client: connection, clientHead: head, requestID: request.requestID,
+            bodyFilter: bodyFilter, removeUsageChunk: injected
+        ) { metered in
+            record(request, metered: metered, reason: metered.status >= 400 ? "upstream_error" : metered.streamErrorReason)
+            recordedOnCompletion = true
+        }
 
-        let elapsed = String(started.millisecondsSince)
         switch outcome {
-        case let .completed(status, keepClientOpen):
-            logger.debug("request", ["request.id": requestID, "user": principal.user, "key": principal.keyID, "route": route.path, "status": String(status), "ms": elapsed])
+        case let .completed(metered, keepClientOpen):
+            if !recordedOnCompletion { record(request, metered: metered, reason: nil) }
+            logger.debug("request", ["request.id": request.requestID, "user": principal.user, "key": principal.keyID, "route": route.path,
+                                     "status": String(metered.status), "ms": String(request.started.millisecondsSince)])
             return keepClientOpen
         case let .failedBeforeResponse(error):
-            logger.warning("upstream failed", ["request.id": requestID, "route": route.path, "reason": error.reason, "ms": elapsed])
-            let keepAlive = connection.keepAliveAfter(head)
-            connection.writeError(error.clientError, requestID: requestID, keepAlive: keepAlive)
-            return keepAlive
-        case let .clientGone(status):
-            logger.info("client disconnected", ["request.id": requestID, "route": route.path, "status": status.map(String.init) ?? "none", "ms": elapsed])
+            logger.warning("upstream failed", ["request.id": request.requestID, "route": route.path, "reason": error.reason])
+            return answer(error.clientError, reason: error.reason, request, head, connection)
+        case let .clientGone(metered):
+            if !recordedOnCompletion {
+                if let metered {
+                    record(request, metered: metered, reason: "client_disconnected")
+                } else {
+                    record(request, status: 499, reason: "client_disconnected", forwarded: true)
+                }
+            }
+            logger.info("client disconnected", ["request.id": request.requestID, "route": route.path])
             return false
-        case let .upstreamCut(status, reason):
-            logger.warning("response cut short", ["request.id": requestID, "route": route.path, "status": String(status), "reason": reason, "ms": elapsed])
+        case let .upstreamCut(metered, reason):
+            record(request, metered: metered, reason: reason)
+            logger.warning("response cut short", ["request.id": request.requestID, "route": route.path, "reason": reason])
             return false
         }
     }
 
-    /// Answers an error after the body was read (the connection stays usable).
-    private func answer(_ error: OpenAIError, head: HTTPRequestHead, connection: ClientConnection, requestID: String) -> Bool {
+    // MARK: - Answers
+
+    private func health(_ head: HTTPRequestHead, _ connection: ClientConnection, _ requestID: String) -> Bool {
+        guard connection.finishBodilessRequest(head) || discardBody(head, connection) else { return false }
         let keepAlive = connection.keepAliveAfter(head)
-        connection.writeError(error, requestID: requestID, keepAlive: keepAlive)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        headers.add("X-Request-Id", requestID)
+        do { try connection.writeResponse(status: 200, headers: headers, body: Array(#"{"status":"ok"}"#.utf8), keepAlive: keepAlive) } catch {
+            return false
+        }
         return keepAlive
     }
 
-    /// Answers a rejection. A small unread body is read and dropped so the connection can
-    /// stay open; a large one (or one behind `Expect: 100-continue`) is never read: the
-    /// connection closes after the answer.
-    private func reject(_ error: OpenAIError, head: HTTPRequestHead, connection: ClientConnection, requestID: String) -> Bool {
-        logger.debug("rejected", ["request.id": requestID, "status": String(error.status), "method": head.method])
+    /// Answers an error after the body was read (the connection stays usable).
+    private func answer(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
+        record(request, status: error.status, reason: reason)
+        let keepAlive = connection.keepAliveAfter(head)
+        connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
+        return keepAlive
+    }
+
+    /// Answers a rejection before the body was read. A small unread body is read and dropped
+    /// so the connection can stay open; a large one (or one behind `Expect: 100-continue`) is
+    /// never read: the connection closes after the answer.
+    private func reject(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
         let bodyDone = connection.finishBodilessRequest(head) || discardBody(head, connection)
         let keepAlive = bodyDone && connection.keepAliveAfter(head)
-        connection.writeError(error, requestID: requestID, keepAlive: keepAlive)
+        record(request, status: error.status, reason: reason)
+        connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
         if !bodyDone { connection.lingeringClose() }
         return keepAlive
+    }
+
+    private func bodyFailed(_ error: ConnectionError, _ request: RequestLog, _ connection: ClientConnection) -> Bool {
+        switch error {
+        case .malformed(let parseError):
+            record(request, status: parseError.status, reason: "malformed_request")
+            connection.writeError(.badRequest(parseError.message, status: parseError.status, code: "malformed_request"),
+                                           requestID: request.requestID, keepAlive: false)
+        case .timedOut:
+            record(request, status: 408, reason: "request_timeout")
+            connection.writeError(.badRequest("Request body not received in time.", status: 408, code: "request_timeout"),
+                                           requestID: request.requestID, keepAlive: false)
+        case .clientGone:
+            record(request, status: 499, reason: "client_disconnected")
+        }
+        connection.lingeringClose()
+        return false
     }
 
     private func discardBody(_ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
         guard !head.expectsContinue, case .contentLength(let n) = head.framing, n <= Self.discardableBodyBytes else { return false }
         return (try? connection.readBody(of: head)) != nil
+    }
+
+    // MARK: - Usage records
+
+    /// A request that never produced upstream output: no tokens (`none`), or an estimate of
+    /// the prompt when it was forwarded and the client left before any response.
+    private func record(_ request: RequestLog, status: Int, reason: String?, forwarded: Bool = false) {
+        let prompt = forwarded ? request.body?.estimatedPromptTokens : nil
+        meter.record(request.record(status: status, promptTokens: prompt, completionTokens: forwarded ? 0 : nil,
+                                    ttftMs: nil, source: forwarded ? .estimated : .none, reason: reason))
+    }
+
+    /// A request the upstream answered (fully or partly).
+    private func record(_ request: RequestLog, metered: MeteredResponse, reason: String?) {
+        let ttft = metered.firstContentAt.map { Int(($0 &- request.started.nanoseconds) / 1_000_000) }
+        if let usage = metered.usage, usage.promptTokens != nil || usage.completionTokens != nil {
+            meter.record(request.record(status: metered.status, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens,
+                                        ttftMs: ttft, source: .upstream, reason: reason))
+        } else if metered.streamed {
+            meter.record(request.record(status: metered.status, promptTokens: request.body?.estimatedPromptTokens,
+                                        completionTokens: metered.contentDeltas, ttftMs: ttft, source: .estimated,
+                                        reason: reason ?? (metered.sawDone ? "no_usage_reported" : "stream_incomplete")))
+        } else {
+            meter.record(request.record(status: metered.status, promptTokens: nil, completionTokens: nil, ttftMs: nil, source: .none, reason: reason))
+        }
+    }
+}
+
+/// What the proxy knows about a request while handling it (for its usage record).
+struct RequestLog {
+    let requestID: String
+    let clientIP: String
+    let started = Deadline.now()
+    var principal: Principal?
+    var body: InspectedBody?
+
+    init(requestID: String, clientIP: String) {
+        self.requestID = requestID
+        self.clientIP = clientIP
+    }
+
+    func record(status: Int, promptTokens: Int?, completionTokens: Int?, ttftMs: Int?, source: UsageRecord.Source, reason: String?) -> UsageRecord {
+        UsageRecord(
+            ts: Authenticator.now(), user: principal?.user, model: body?.model, promptTokens: promptTokens, completionTokens: completionTokens,
+            durationMs: started.millisecondsSince, requestID: requestID, keyID: principal?.keyID, status: status,
+            stream: body?.stream ?? false, ttftMs: ttftMs, usageSource: source, reason: reason, clientIP: clientIP)
     }
 }

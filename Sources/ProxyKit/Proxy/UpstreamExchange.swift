@@ -22,11 +22,16 @@ struct UpstreamExchange {
     /// Largest response body `bodyFilter` may be given; a longer one is a 502.
     static let maxFilteredBodyBytes = 4 * 1024 * 1024
 
-    /// - Parameter bodyFilter: when set, a 200 response is read whole and replaced by the
-    ///   filter's result (used to show a user only their allowed models).
+    /// - Parameters:
+    ///   - bodyFilter: when set, a 200 response is read whole and replaced by the filter's
+    ///     result (used to show a user only their allowed models).
+    ///   - removeUsageChunk: drop the SSE usage-only chunk (the proxy asked for it).
+    ///   - beforeFinal: called before the response's last bytes are written (the usage
+    ///     record is written there, so a client that saw its response complete finds it).
     func run(
         request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String,
-        bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil
+        bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, removeUsageChunk: Bool = false,
+        beforeFinal: (MeteredResponse) -> Void = { _ in }
     ) -> ExchangeOutcome {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -76,7 +81,7 @@ struct UpstreamExchange {
                 switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
                 case .clientHungUp:
                     pool.discard(lease.socket, abort: true)
-                    return .clientGone(status: nil)
+                    return .clientGone(nil)
                 case .timedOut:
                     pool.discard(lease.socket, abort: true)
                     return .failedBeforeResponse(.responseTimedOut)
@@ -95,91 +100,19 @@ struct UpstreamExchange {
 
         if let bodyFilter, head.status == 200 {
             return collectAndFilter(lease: lease, parser: &parser, head: head, buffer: buffer, total: total, client: client,
-                                    clientHead: clientHead, requestID: requestID, filter: bodyFilter)
+                                    clientHead: clientHead, requestID: requestID, filter: bodyFilter, beforeFinal: beforeFinal)
         }
 
-        // Relay.
-        let clientHTTP11 = clientHead.version == .http1_1
-        let streamsChunked = head.framing == .chunked || head.framing == .untilClose
-        var keepClientOpen = client.keepAliveAfter(clientHead) && (clientHTTP11 || !streamsChunked)
-        var headers = HopByHopHeaders.responseHeaders(from: head.headers)
-        headers.add("X-Request-Id", requestID)
-        switch head.framing {
-        case .contentLength(let n): headers.add("Content-Length", String(n))
-        case .none:
-            if head.status != 204 && head.status != 304 { headers.add("Content-Length", "0") }
-        case .chunked, .untilClose:
-            if clientHTTP11 { headers.add("Transfer-Encoding", "chunked") } else { keepClientOpen = false }
-        }
-        if !keepClientOpen { headers.add("Connection", "close") }
-        let chunkedToClient = streamsChunked && clientHTTP11
-
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.readSize + 512)
-        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &out)
-        var upstreamKeepAlive = head.keepAlive
-
-        while true {
-            var finished = false
-            while !finished {
-                let event: HTTPParserEvent<HTTPResponseHead>?
-                do { event = try parser.next() } catch {
-                    return cut(lease: lease, client: client, pending: out, status: head.status, reason: "upstream_invalid_body")
-                }
-                guard let event else { break }
-                switch event {
-                case .body(let bytes):
-                    if chunkedToClient { HTTPEncoder.appendChunk(bytes, to: &out) } else { out.append(contentsOf: bytes) }
-                case .end:
-                    finished = true
-                case .head:
-                    upstreamKeepAlive = false
-                    finished = true
-                }
-            }
-            if finished {
-                if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
-                if upstreamKeepAlive && parser.bufferedByteCount == 0 { pool.release(lease.socket) } else { pool.discard(lease.socket) }
-                do { try client.write(out) } catch { return .clientGone(status: head.status) }
-                return .completed(status: head.status, keepClientOpen: keepClientOpen)
-            }
-            if !out.isEmpty {
-                do { try client.write(out) } catch {
-                    pool.discard(lease.socket, abort: true)
-                    return .clientGone(status: head.status)
-                }
-                out.removeAll(keepingCapacity: true)
-            }
-            switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
-            case .clientHungUp:
-                pool.discard(lease.socket, abort: true)
-                return .clientGone(status: head.status)
-            case .timedOut:
-                return cut(lease: lease, client: client, pending: [], status: head.status, reason: "upstream_timeout")
-            case .upstreamReadable:
-                break
-            }
-            switch readUpstream(lease.socket, into: buffer, parser: &parser) {
-            case .bytes, .wouldBlock: continue
-            case .closed:
-                upstreamKeepAlive = false
-                do {
-                    if let event = try parser.finish(), case .end = event {
-                        if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
-                        pool.discard(lease.socket)
-                        do { try client.write(out) } catch { return .clientGone(status: head.status) }
-                        return .completed(status: head.status, keepClientOpen: keepClientOpen)
-                    }
-                } catch {}
-                return cut(lease: lease, client: client, pending: [], status: head.status, reason: "upstream_closed_mid_response")
-            }
-        }
+        return ResponseRelay(exchange: self, client: client, clientHead: clientHead, requestID: requestID)
+            .relay(lease: lease, parser: &parser, head: head, buffer: buffer, total: total,
+                   removeUsageChunk: removeUsageChunk, beforeFinal: beforeFinal)
     }
 
     /// Reads a whole (small) response, filters it and answers with `Content-Length`.
     private func collectAndFilter(
         lease: UpstreamPool.Lease, parser: inout HTTPResponseParser, head: HTTPResponseHead, buffer: UnsafeMutableRawBufferPointer,
-        total: Deadline, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String, filter: ([UInt8]) -> [UInt8]?
+        total: Deadline, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String, filter: ([UInt8]) -> [UInt8]?,
+        beforeFinal: (MeteredResponse) -> Void
     ) -> ExchangeOutcome {
         var body: [UInt8] = []
         var complete = false
@@ -201,7 +134,7 @@ struct UpstreamExchange {
             switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
             case .clientHungUp:
                 pool.discard(lease.socket, abort: true)
-                return .clientGone(status: head.status)
+                return .clientGone(nil)
             case .timedOut:
                 pool.discard(lease.socket, abort: true)
                 return .failedBeforeResponse(.responseTimedOut)
@@ -222,24 +155,26 @@ struct UpstreamExchange {
         var headers = HopByHopHeaders.responseHeaders(from: head.headers)
         headers.add("X-Request-Id", requestID)
         let keepAlive = client.keepAliveAfter(clientHead)
+        let metered = MeteredResponse(status: head.status, streamed: false, usage: nil, contentDeltas: 0, firstContentAt: nil, sawDone: false, streamErrorReason: nil)
+        beforeFinal(metered)
         do { try client.writeResponse(status: head.status, headers: headers, body: filtered, keepAlive: keepAlive) } catch {
-            return .clientGone(status: head.status)
+            return .clientGone(metered)
         }
-        return .completed(status: head.status, keepClientOpen: keepAlive)
+        return .completed(metered, keepClientOpen: keepAlive)
     }
 
     /// Ends a response that cannot complete: whatever decoded bytes are pending are sent,
     /// but never the final chunk, then the client connection is shut down.
-    private func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], status: Int, reason: String) -> ExchangeOutcome {
+    func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], metered: MeteredResponse, reason: String) -> ExchangeOutcome {
         pool.discard(lease.socket, abort: true)
         if !pending.isEmpty { try? client.write(pending) }
         client.socket.shutdownBoth()
-        return .upstreamCut(status: status, reason: reason)
+        return .upstreamCut(metered, reason: reason)
     }
 
-    private enum ReadOutcome { case bytes, wouldBlock, closed }
+    enum ReadOutcome { case bytes, wouldBlock, closed }
 
-    private func readUpstream(_ socket: Socket, into buffer: UnsafeMutableRawBufferPointer, parser: inout HTTPResponseParser) -> ReadOutcome {
+    func readUpstream(_ socket: Socket, into buffer: UnsafeMutableRawBufferPointer, parser: inout HTTPResponseParser) -> ReadOutcome {
         do {
             switch try socket.read(into: buffer) {
             case .bytes(let n):
@@ -253,11 +188,11 @@ struct UpstreamExchange {
         }
     }
 
-    private enum WaitOutcome { case upstreamReadable, clientHungUp, timedOut }
+    enum WaitOutcome { case upstreamReadable, clientHungUp, timedOut }
 
     /// Waits for upstream bytes while watching the client for a hang-up (POLLRDHUP: bytes a
     /// client pipelines do not wake this wait; its FIN or RST does).
-    private func wait(upstream: Socket, client: Socket, deadline: Deadline) -> WaitOutcome {
+    func wait(upstream: Socket, client: Socket, deadline: Deadline) -> WaitOutcome {
         var fds = [pollfd(fd: upstream.fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: client.fd, events: Socket.pollReadHangUp, revents: 0)]
         while true {

@@ -68,8 +68,16 @@ public final class SQLiteConnection {
     }
 
     /// Creates `path` with mode 0600 if it does not exist, so SQLite never creates it with 0644.
+    ///
+    /// The file is only opened when it does not exist yet: closing a descriptor of a database
+    /// file releases every POSIX lock this process holds on it, including the locks of other
+    /// live connections (SQLite's documented "close() breaks locks" hazard), which lets another
+    /// process's commit be lost.
     private static func createFileIfMissing(_ path: String) throws(SQLiteError) {
-        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        var info = stat()
+        if stat(path, &info) == 0 { return }
+        let fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == EEXIST { return }
         guard fd >= 0 else {
             let code = errno
             throw SQLiteError(

@@ -26,6 +26,41 @@ public enum ProxyDatabase {
         );
         CREATE INDEX api_keys_user ON api_keys(user);
         """,
+        """
+        CREATE TABLE usage (
+            ts INTEGER NOT NULL,
+            user TEXT,
+            model TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            duration_ms INTEGER NOT NULL,
+            request_id TEXT NOT NULL,
+            key_id TEXT,
+            status INTEGER NOT NULL,
+            stream INTEGER NOT NULL,
+            ttft_ms INTEGER,
+            usage_source TEXT NOT NULL,
+            reason TEXT,
+            client_ip TEXT
+        );
+        CREATE INDEX usage_ts ON usage(ts);
+        CREATE INDEX usage_user_ts ON usage(user, ts);
+        CREATE INDEX usage_request ON usage(request_id);
+        """,
+        // A counter bumped by every change that matters to authentication, so the proxy's
+        // sync thread reloads keys only for those (PRAGMA data_version also moves for every
+        // usage batch and last_used write).
+        """
+        CREATE TABLE auth_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        INSERT INTO auth_version (id, version) VALUES (1, 0);
+        CREATE TRIGGER api_keys_insert AFTER INSERT ON api_keys BEGIN UPDATE auth_version SET version = version + 1; END;
+        CREATE TRIGGER api_keys_delete AFTER DELETE ON api_keys BEGIN UPDATE auth_version SET version = version + 1; END;
+        CREATE TRIGGER api_keys_update AFTER UPDATE OF id, hash, user, expires, revoked ON api_keys
+            BEGIN UPDATE auth_version SET version = version + 1; END;
+        CREATE TRIGGER users_insert AFTER INSERT ON users BEGIN UPDATE auth_version SET version = version + 1; END;
+        CREATE TRIGGER users_delete AFTER DELETE ON users BEGIN UPDATE auth_version SET version = version + 1; END;
+        CREATE TRIGGER users_update AFTER UPDATE ON users BEGIN UPDATE auth_version SET version = version + 1; END;
+        """,
     ]
 
     /// The database path for a data directory.

@@ -7,6 +7,7 @@ final class ProxyHarness {
     let upstream: FakeUpstream
     let server: HTTPServer
     let authenticator: Authenticator
+    let meter: UsageMeter
     let dataDirectory: String
     var port: Int { server.port }
 
@@ -29,11 +30,13 @@ final class ProxyHarness {
         connection.close()
         authenticator = try Authenticator(dataDirectory: config.dataDir, logger: Logger(level: .error), pollInterval: 0.2)
         authenticator.start()
+        meter = try UsageMeter(dataDirectory: config.dataDir, logger: Logger(level: .error))
+        meter.start()
         var limits = HTTPParserLimits.requests
         limits.maxBodyBytes = config.maxBodyBytes
         server = try HTTPServer(
             configuration: .init(address: config.listenAddress, timeouts: ServerTimeouts(config), limits: limits, maxConnections: config.maxConnections),
-            handler: ReverseProxy(configuration: config, authenticator: authenticator, logger: Logger(level: .error)), logger: Logger(level: .error))
+            handler: ReverseProxy(configuration: config, authenticator: authenticator, meter: meter, logger: Logger(level: .error)), logger: Logger(level: .error))
         server.start()
     }
 
@@ -46,7 +49,24 @@ final class ProxyHarness {
         return try AdminMain.execute(command, store: KeyStore(connection: connection), now: Authenticator.now())
     }
 
+    /// Every journal line so far, parsed.
+    func journal() throws -> [UsageRecord] {
+        let text = try String(contentsOfFile: dataDirectory + "/" + UsageJournal.fileName, encoding: .utf8)
+        return text.split(separator: "\n").map { UsageRecord(jsonLine: Array($0.utf8))! }
+    }
+
+    /// Every index row, after waiting (bounded) for the writer to catch up with the journal.
+    func indexRows() throws -> [UsageRecord] {
+        let expected = try journal().count
+        let deadline = Deadline.after(seconds: 3)
+        while meter.index.insertedCount < expected && !deadline.hasPassed { usleep(10_000) }
+        let db = try ProxyDatabase.open(dataDirectory: dataDirectory)
+        defer { db.close() }
+        return try UsageIndex.records(in: db)
+    }
+
     deinit {
+        meter.stop()
         authenticator.stop()
         server.shutdown(grace: 0)
         upstream.stop()

@@ -5,7 +5,8 @@ import Glibc
 final class ProxyProcess {
     let process = Process()
     let port: Int
-    let stderrPipe = Pipe()
+    /// The proxy's stderr goes to a file (a pipe nobody drains would block its logging).
+    let stderrPath: String
     let dataDirectory: String
     /// A key issued (through the binary's own CLI) before the proxy started, for user `e2e`.
     let key: String
@@ -37,7 +38,10 @@ final class ProxyProcess {
     }
 
     init(upstream: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
-        dataDirectory = Self.makeTemporaryDirectory() + "/data"
+        let root = Self.makeTemporaryDirectory()
+        dataDirectory = root + "/data"
+        stderrPath = root + "/stderr.log"
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let issued = try runCommand(Self.binary("ds4-proxy").path, ["keys", "issue", "e2e", "--data", dataDirectory], environment: [:])
         guard issued.status == 0 else { throw SetupError("keys issue failed: \(issued.stderr)") }
         key = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -48,7 +52,7 @@ final class ProxyProcess {
         process.environment = env
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = stderrPipe
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
         // The first stdout line names the bound port.
         var line = Data()
@@ -75,7 +79,7 @@ final class ProxyProcess {
 
     /// Everything the proxy wrote to stderr so far.
     func stderrText() -> String {
-        String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+        (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }

@@ -1,29 +1,3 @@
-/// Reads the few request-body fields the proxy acts on, without building an object tree and
-/// without touching the bytes that are forwarded.
-public struct InspectedBody: Sendable, Hashable {
-    /// The top-level `model`, when it is a string.
-    public var model: String?
-
-    /// Validates `body` as one JSON object and reads its fields. A body that is not a JSON
-    /// object, or that names a field the proxy reads twice (an ambiguity vLLM would resolve
-    /// differently from us), is a 400 that never reaches the upstream.
-    public init(body: [UInt8]) throws(OpenAIError) {
-        let scanner = JSONScanner(body)
-        let members: [JSONMember]
-        do { members = try scanner.topLevelMembers() } catch {
-            throw .badRequest("The request body is not a valid JSON object: \(error.message)", code: "invalid_json")
-        }
-        var model: String?
-        var seenModel = false
-        for member in members where member.key == "model" {
-            if seenModel { throw .badRequest("The request body has more than one \"model\" field.", code: "invalid_json") }
-            seenModel = true
-            model = scanner.string(member.value)
-        }
-        self.model = model
-    }
-}
-
 /// Rewrites a `/v1/models` list so it shows only the models a user may call, splicing the
 /// list's bytes rather than re-serialising them.
 public enum ModelListFilter {

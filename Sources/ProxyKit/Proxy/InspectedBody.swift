@@ -1,0 +1,118 @@
+/// Reads the few request-body fields the proxy acts on, without building an object tree and
+/// without touching the bytes that are forwarded.
+public struct InspectedBody: Sendable, Hashable {
+    /// The top-level `model`, when it is a string.
+    public var model: String?
+    /// `stream: true`.
+    public var stream = false
+    /// `stream_options.include_usage: true`.
+    public var includeUsage = false
+    /// `max_completion_tokens` when non-null, else `max_tokens` (vLLM's precedence).
+    public var maxTokens: Int?
+    /// Bytes of prompt text (message contents, `prompt`, `input`), the basis of the estimate.
+    public var promptBytes = 0
+    /// Messages (or prompts/inputs) counted.
+    public var promptParts = 0
+
+    /// Where `stream_options` is, and where the top-level object's last member ends (for the
+    /// `include_usage` splice).
+    var streamOptions: JSONValueRef?
+    var lastMemberEnd = 0
+
+    /// Fields read here; each may appear once (a duplicate is an ambiguity vLLM would resolve
+    /// differently from us, so it is refused).
+    static let readFields: Set<String> = ["model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "messages", "prompt", "input"]
+
+    /// Validates `body` as one JSON object and reads its fields; 400 `invalid_json` otherwise.
+    public init(body: [UInt8]) throws(OpenAIError) {
+        let scanner = JSONScanner(body)
+        let members: [JSONMember]
+        do { members = try scanner.topLevelMembers() } catch {
+            throw .badRequest("The request body is not a valid JSON object: \(error.message)", code: "invalid_json")
+        }
+        var seen = Set<String>()
+        var maxTokensField: Int?
+        var maxCompletionTokensField: Int?
+        defer { maxTokens = maxCompletionTokensField ?? maxTokensField }
+        for member in members {
+            lastMemberEnd = max(lastMemberEnd, member.value.range.upperBound)
+            guard Self.readFields.contains(member.key) else { continue }
+            if !seen.insert(member.key).inserted {
+                throw .badRequest("The request body has more than one \"\(member.key)\" field.", code: "invalid_json")
+            }
+            let value = member.value
+            switch member.key {
+            case "model": model = scanner.string(value)
+            case "stream": stream = scanner.bool(value) ?? false
+            case "stream_options":
+                streamOptions = value
+                if value.kind == .object {
+                    includeUsage = scanner.members(of: value).last { $0.key == "include_usage" }.flatMap { scanner.bool($0.value) } ?? false
+                }
+            case "max_tokens": maxTokensField = scanner.int(value)
+            case "max_completion_tokens": maxCompletionTokensField = scanner.int(value)
+            case "messages":
+                for message in scanner.elements(of: value) where message.kind == .object {
+                    promptParts += 1
+                    for field in scanner.members(of: message) where field.key == "content" {
+                        countText(field.value, scanner)
+                    }
+                }
+            case "prompt", "input":
+                if value.kind == .array {
+                    for item in scanner.elements(of: value) {
+                        promptParts += 1
+                        // A token-id list: each element is one token (about 4 bytes of text).
+                        if item.kind == .array { promptBytes += scanner.elements(of: item).count * 4 } else { countText(item, scanner) }
+                    }
+                } else {
+                    promptParts += 1
+                    countText(value, scanner)
+                }
+            default: break
+            }
+        }
+    }
+
+    private mutating func countText(_ value: JSONValueRef, _ scanner: JSONScanner) {
+        switch value.kind {
+        case .string: promptBytes += value.range.count - 2
+        case .array:
+            // Content parts: [{"type":"text","text":"…"}, …]
+            for part in scanner.elements(of: value) where part.kind == .object {
+                for field in scanner.members(of: part) where field.key == "text" && field.value.kind == .string {
+                    promptBytes += field.value.range.count - 2
+                }
+            }
+        default: break
+        }
+    }
+
+    /// A cheap prompt-size estimate in tokens: about 4 bytes of text per token, plus a few
+    /// template tokens per message. Used only when the upstream reports no usage.
+    public var estimatedPromptTokens: Int { (promptBytes + 3) / 4 + promptParts * 4 }
+
+    /// Whether the proxy must ask for usage on the client's behalf.
+    public var needsUsageInjection: Bool { stream && !includeUsage }
+
+    /// `body` with `stream_options.include_usage` set to true, spliced in place: every other
+    /// byte is the client's.
+    public func injectingIncludeUsage(into body: [UInt8]) -> [UInt8] {
+        let scanner = JSONScanner(body)
+        func splice(_ range: Range<Int>, _ text: String) -> [UInt8] {
+            var out = body
+            out.replaceSubrange(range, with: Array(text.utf8))
+            return out
+        }
+        guard let options = streamOptions else {
+            return splice(lastMemberEnd..<lastMemberEnd, #","stream_options":{"include_usage":true}"#)
+        }
+        guard options.kind == .object else { return splice(options.range, #"{"include_usage":true}"#) }
+        let members = scanner.members(of: options)
+        if let existing = members.last(where: { $0.key == "include_usage" }) {
+            return splice(existing.value.range, "true")
+        }
+        let afterBrace = options.range.lowerBound + 1
+        return splice(afterBrace..<afterBrace, members.isEmpty ? #""include_usage":true"# : #""include_usage":true,"#)
+    }
+}

@@ -1,0 +1,123 @@
+/// Streams one upstream response (head already read) to the client, metering it on the way.
+///
+/// Each upstream read is written to the client before the next read (no coalescing timer,
+/// `TCP_NODELAY`), so memory per stream is one read buffer and a slow client back-pressures
+/// the upstream through TCP. The response's last bytes (the final chunk, or the last body
+/// byte) are held back until `beforeFinal` has run: the usage record is on disk before the
+/// client can see its response complete.
+struct ResponseRelay {
+    let exchange: UpstreamExchange
+    let client: ClientConnection
+    let clientHead: HTTPRequestHead
+    let requestID: String
+
+    func relay(
+        lease: UpstreamPool.Lease, parser: inout HTTPResponseParser, head: HTTPResponseHead, buffer: UnsafeMutableRawBufferPointer,
+        total: Deadline, removeUsageChunk: Bool, beforeFinal: (MeteredResponse) -> Void
+    ) -> ExchangeOutcome {
+        let pool = exchange.pool
+        let clientHTTP11 = clientHead.version == .http1_1
+        let streamsChunked = head.framing == .chunked || head.framing == .untilClose
+        var keepClientOpen = client.keepAliveAfter(clientHead) && (clientHTTP11 || !streamsChunked)
+        var headers = HopByHopHeaders.responseHeaders(from: head.headers)
+        headers.add("X-Request-Id", requestID)
+        var contentLength: Int?
+        switch head.framing {
+        case .contentLength(let n):
+            headers.add("Content-Length", String(n))
+            contentLength = n
+        case .none:
+            if head.status != 204 && head.status != 304 { headers.add("Content-Length", "0") }
+        case .chunked, .untilClose:
+            if clientHTTP11 { headers.add("Transfer-Encoding", "chunked") } else { keepClientOpen = false }
+        }
+        if !keepClientOpen { headers.add("Connection", "close") }
+        let chunkedToClient = streamsChunked && clientHTTP11
+        // Removing bytes is only possible where the proxy computes the client's framing.
+        var meter = ResponseMeter(head: head, removeUsageChunk: removeUsageChunk && streamsChunked)
+
+        var out: [UInt8] = []
+        out.reserveCapacity(UpstreamExchange.readSize + 512)
+        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &out)
+        var forwarded = 0
+        var heldBack: [UInt8] = []
+
+        func emit(_ bytes: [UInt8]) {
+            guard !bytes.isEmpty else { return }
+            if chunkedToClient {
+                HTTPEncoder.appendChunk(bytes, to: &out)
+            } else if let contentLength, forwarded + bytes.count >= contentLength {
+                // The last body byte waits for the usage record.
+                out.append(contentsOf: bytes.dropLast())
+                heldBack = [bytes.last!]
+                forwarded += bytes.count
+            } else {
+                out.append(contentsOf: bytes)
+                forwarded += bytes.count
+            }
+        }
+
+        func complete(upstreamReusable: Bool) -> ExchangeOutcome {
+            emit(meter.finish())
+            let metered = meter.summary
+            beforeFinal(metered)
+            out.append(contentsOf: heldBack)
+            if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
+            if upstreamReusable { pool.release(lease.socket) } else { pool.discard(lease.socket) }
+            do { try client.write(out) } catch { return .clientGone(metered) }
+            return .completed(metered, keepClientOpen: keepClientOpen)
+        }
+
+        var upstreamKeepAlive = head.keepAlive
+        while true {
+            var finished = false
+            while !finished {
+                let event: HTTPParserEvent<HTTPResponseHead>?
+                do { event = try parser.next() } catch {
+                    return exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_invalid_body")
+                }
+                guard let event else { break }
+                switch event {
+                case .body(let bytes):
+                    emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
+                case .end:
+                    finished = true
+                case .head:
+                    upstreamKeepAlive = false
+                    finished = true
+                }
+            }
+            if finished { return complete(upstreamReusable: upstreamKeepAlive && parser.bufferedByteCount == 0) }
+            if !out.isEmpty {
+                do { try client.write(out) } catch {
+                    pool.discard(lease.socket, abort: true)
+                    return .clientGone(meter.summary)
+                }
+                out.removeAll(keepingCapacity: true)
+            }
+            switch exchange.wait(upstream: lease.socket, client: client.socket,
+                                 deadline: Deadline.after(seconds: exchange.idleTimeout).earliest(total)) {
+            case .clientHungUp:
+                pool.discard(lease.socket, abort: true)
+                return .clientGone(meter.summary)
+            case .timedOut:
+                return exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
+            case .upstreamReadable:
+                break
+            }
+            switch exchange.readUpstream(lease.socket, into: buffer, parser: &parser) {
+            case .bytes, .wouldBlock: continue
+            case .closed:
+                // EOF: a body that runs until close ends here; any other body was cut short.
+                while let event = try? parser.finish() {
+                    switch event {
+                    case .body(let bytes): emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
+                    case .end: return complete(upstreamReusable: false)
+                    case .head: break
+                    }
+                }
+                return exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_closed_mid_response")
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+/// Reads the facts a metering proxy needs out of one complete SSE event's `data` payload.
+///
+/// Pure functions over bytes: the cheap byte checks run first, and only a payload that names one
+/// of the interesting keys is validated with `JSONScanner`. Nothing here allocates for payloads
+/// that fail the byte checks.
+enum SSEEventInspector {
+    /// What one event's JSON said.
+    struct Facts: Sendable, Hashable {
+        /// The top-level `model` string, when asked for and present.
+        var model: String?
+        /// The top-level `usage` object's counts; nil when there is no `usage` object.
+        var usage: TokenUsage?
+        /// Whether a choice carries a non-empty `delta.content`, `delta.reasoning`,
+        /// `delta.reasoning_content` or `delta.tool_calls`, or a non-empty completions `text`.
+        var hasContent = false
+        /// Whether `choices` is an empty array and `usage` an object: the final usage-only chunk
+        /// that `stream_options.include_usage` adds.
+        var isUsageOnly = false
+        /// The top-level `error` object (or string, as message), when asked for and present.
+        var error: StreamError?
+    }
+
+    /// Whether `data` is exactly `[DONE]`, vLLM's end-of-stream sentinel.
+    static func isDone(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.matches(data, at: 0, "[DONE]") && data.count == 6
+    }
+
+    /// Whether `data` contains `"usage"`, `"choices"`, `"error"` or `"model"` (quotes included).
+    /// One pass over the bytes; this gates the JSON parse.
+    static func mentionsInspectedKey(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = data.count
+        var i = 0
+        while i + 1 < n {
+            if data[i] == UInt8(ascii: "\"") {
+                let found: Bool
+                switch data[i + 1] {
+                case UInt8(ascii: "u"): found = Self.matches(data, at: i + 1, "usage\"")
+                case UInt8(ascii: "c"): found = Self.matches(data, at: i + 1, "choices\"")
+                case UInt8(ascii: "e"): found = Self.matches(data, at: i + 1, "error\"")
+                case UInt8(ascii: "m"): found = Self.matches(data, at: i + 1, "model\"")
+                default: found = false
+                }
+                if found { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// The facts in `data`, or nil when it is not a valid JSON object.
+    /// - Parameters:
+    ///   - wantModel: whether to decode the `model` string (only the first one is kept).
+    ///   - wantError: whether to decode an `error` member (only the first one is kept).
+    static func inspect(_ data: [UInt8], wantModel: Bool, wantError: Bool) -> Facts? {
+        let scanner = JSONScanner(data)
+        guard let members = try? scanner.topLevelMembers() else { return nil }
+        var facts = Facts()
+        var choicesAreEmpty = false
+        for member in members {
+            let value = member.value
+            switch member.key {
+            case "model":
+                if wantModel && facts.model == nil { facts.model = scanner.string(value) }
+            case "usage":
+                if value.kind == .object { facts.usage = Self.usage(scanner, value) }
+            case "choices":
+                guard value.kind == .array else { break }
+                let choices = scanner.elements(of: value)
+                choicesAreEmpty = choices.isEmpty
+                if !facts.hasContent {
+                    facts.hasContent = choices.contains { Self.choiceHasContent(scanner, $0) }
+                }
+            case "error":
+                if wantError && facts.error == nil { facts.error = Self.error(scanner, value) }
+            default:
+                break
+            }
+        }
+        facts.isUsageOnly = choicesAreEmpty && facts.usage != nil
+        return facts
+    }
+
+    // MARK: - Members
+
+    private static func usage(_ scanner: JSONScanner, _ object: JSONValueRef) -> TokenUsage {
+        var usage = TokenUsage(promptTokens: nil, completionTokens: nil)
+        for member in scanner.members(of: object) {
+            switch member.key {
+            case "prompt_tokens": usage.promptTokens = scanner.int(member.value)
+            case "completion_tokens": usage.completionTokens = scanner.int(member.value)
+            default: break
+            }
+        }
+        return usage
+    }
+
+    /// Whether one element of `choices` carries generated output.
+    private static func choiceHasContent(_ scanner: JSONScanner, _ choice: JSONValueRef) -> Bool {
+        for member in scanner.members(of: choice) {
+            switch member.key {
+            case "text":
+                if Self.isNonEmptyString(member.value) { return true }
+            case "delta":
+                for field in scanner.members(of: member.value) {
+                    switch field.key {
+                    case "content", "reasoning", "reasoning_content":
+                        if Self.isNonEmptyString(field.value) { return true }
+                    case "tool_calls":
+                        if field.value.kind == .array && !scanner.elements(of: field.value).isEmpty { return true }
+                    default:
+                        break
+                    }
+                }
+            default:
+                break
+            }
+        }
+        return false
+    }
+
+    private static func error(_ scanner: JSONScanner, _ value: JSONValueRef) -> StreamError? {
+        if value.kind == .string {
+            return StreamError(message: scanner.string(value), type: nil, code: nil)
+        }
+        guard value.kind == .object else { return nil }
+        var error = StreamError(message: nil, type: nil, code: nil)
+        for member in scanner.members(of: value) {
+            switch member.key {
+            case "message": error.message = scanner.string(member.value)
+            case "type": error.type = scanner.string(member.value)
+            case "code": error.code = scanner.int(member.value) ?? scanner.string(member.value).flatMap { Int($0) }
+            default: break
+            }
+        }
+        return error
+    }
+
+    /// A string value with at least one character (its range includes the two quotes).
+    private static func isNonEmptyString(_ value: JSONValueRef) -> Bool {
+        value.kind == .string && value.range.count > 2
+    }
+
+    /// Whether `literal` is spelled in `data` starting at `start`.
+    private static func matches(_ data: UnsafeBufferPointer<UInt8>, at start: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard start + count <= data.count else { return false }
+        let expected = literal.utf8Start
+        for k in 0..<count where data[start + k] != expected[k] { return false }
+        return true
+    }
+}
