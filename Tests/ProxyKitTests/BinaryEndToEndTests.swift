@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import ProxyKit
 
@@ -291,5 +292,131 @@ struct KeyLifecycleEndToEndTests {
         #expect(keys.count == 1 && keys[0].revoked != nil)
         #expect(try run(["users", "remove", "dana"]).status == 1)
         #expect(try run(["users", "list"]).stdout.hasPrefix("USER"))
+    }
+}
+
+/// Metering through the built binary: SDK usage in the journal and SQLite, crash safety, logrotate.
+@Suite(.serialized)
+struct MeteringEndToEndTests {
+    func journal(_ dataDirectory: String, file: String = UsageJournal.fileName) throws -> [String] {
+        try String(contentsOfFile: dataDirectory + "/" + file, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    func indexRows(_ dataDirectory: String) throws -> [UsageRecord] {
+        let db = try ProxyDatabase.open(dataDirectory: dataDirectory)
+        defer { db.close() }
+        return try UsageIndex.records(in: db)
+    }
+
+    @Test func sdkUsageLandsInJournalAndIndex() throws {
+        let python = try #require(BinaryEndToEndTests.python, "no python with openai: run scripts/test")
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let script = ProxyProcess.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
+        let run = try runCommand(python, [script, proxy.baseURL + "/v1", proxy.key], timeout: 90)
+        #expect(run.status == 0, "\(run.stderr)")
+        proxy.signal(SIGTERM)
+        #expect(proxy.waitForExit(seconds: 10) == 0)
+        let records = try journal(proxy.dataDirectory).map { try #require(UsageRecord(jsonLine: Array($0.utf8))) }
+        // One record per request the script made (10, including the rejected ones).
+        #expect(records.count == 10)
+        let chat = try #require(records.first)
+        #expect(chat.usageSource == .upstream && chat.completionTokens == 4 && chat.user == "e2e" && !chat.stream)
+        #expect(chat.promptTokens == FakeUpstream.promptTokens(upstream.requests[0].body))
+        let stream = records[1]
+        #expect(stream.stream && stream.usageSource == .upstream && stream.completionTokens == 6 && stream.ttftMs != nil)
+        let injected = records[2]
+        #expect(injected.stream && injected.usageSource == .upstream && injected.completionTokens == 2)
+        #expect(upstream.requests[2].body.containsSubsequence(Array(#""stream_options":{"include_usage":true}"#.utf8)))
+        #expect(records.contains { $0.status == 401 && $0.user == nil && $0.reason == "invalid_api_key" })
+        #expect(records.contains { $0.status == 404 && $0.reason == "not_found" })
+        #expect(try indexRows(proxy.dataDirectory) == records)
+    }
+
+    @Test func killNineLosesNothingTheClientSawComplete() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let completed = Mutex<[String]>([])
+        let running = Atomic<Int>(0)
+        for worker in 0..<4 {
+            running.add(1, ordering: .relaxed)
+            DetachedThread.start { [port = proxy.port, key = proxy.key] in
+                defer { running.subtract(1, ordering: .relaxed) }
+                guard let client = try? TestHTTPClient(port: port) else { return }
+                for i in 0..<10_000 {
+                    let body = #"{"model":"m","messages":[{"role":"user","content":"w\#(worker) r\#(i)"}],"max_tokens":20,"stream":true}"#
+                    guard (try? client.send(RawRequest.post("/v1/chat/completions", json: body, key: key))) != nil,
+                          let response = try? client.readResponse(timeout: 5), response.status == 200,
+                          let id = response.header("X-Request-Id") else { return }
+                    completed.withLock { $0.append(id) }
+                }
+            }
+        }
+        // Let the load run, then kill the proxy mid-stream.
+        let deadline = Date().addingTimeInterval(10)
+        while completed.withLock({ $0.count }) < 300 && Date() < deadline { usleep(10_000) }
+        proxy.signal(SIGKILL)
+        _ = proxy.waitForExit(seconds: 5)
+        while running.load(ordering: .relaxed) > 0 { usleep(10_000) }
+        let seen = completed.withLock { $0 }
+        #expect(seen.count >= 300)
+
+        // Every journal line parses (none torn); every completed request has exactly one line.
+        let lines = try journal(proxy.dataDirectory)
+        let records = lines.compactMap { UsageRecord(jsonLine: Array($0.utf8)) }
+        #expect(records.count == lines.count)
+        var perID: [String: Int] = [:]
+        for record in records { perID[record.requestID, default: 0] += 1 }
+        for id in seen { #expect(perID[id] == 1, "request \(id)") }
+
+        // Restart: reconciliation puts every journal line into the index exactly once.
+        let restarted = try ProxyProcess(upstream: upstream.url, dataDirectory: proxy.dataDirectory)
+        restarted.signal(SIGTERM)
+        #expect(restarted.waitForExit(seconds: 10) == 0)
+        var rowsPerID: [String: Int] = [:]
+        for row in try indexRows(proxy.dataDirectory) { rowsPerID[row.requestID, default: 0] += 1 }
+        for id in seen { #expect(rowsPerID[id] == 1, "request \(id) in the index") }
+        #expect(rowsPerID.count == perID.count)
+    }
+
+    @Test func sighupAfterLogrotateMoveStartsANewJournal() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let client = try TestHTTPClient(port: proxy.port)
+        func burst() throws {
+            for _ in 0..<20 {
+                try client.send(RawRequest.post("/v1/completions", json: #"{"model":"m","max_tokens":1}"#, key: proxy.key))
+                #expect(try client.readResponse().status == 200)
+            }
+        }
+        try burst()
+        let path = proxy.dataDirectory + "/" + UsageJournal.fileName
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        proxy.signal(SIGHUP)
+        usleep(200_000)
+        try burst()
+        proxy.signal(SIGTERM)
+        #expect(proxy.waitForExit(seconds: 10) == 0)
+        let old = try journal(proxy.dataDirectory, file: UsageJournal.fileName + ".1")
+        let new = try journal(proxy.dataDirectory)
+        #expect(old.count + new.count == 40)
+        #expect(new.count >= 20)
+        #expect((old + new).allSatisfy { UsageRecord(jsonLine: Array($0.utf8)) != nil })
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+}
+
+extension Array where Element: Equatable {
+    func containsSubsequence(_ needle: [Element]) -> Bool {
+        guard needle.count <= count else { return false }
+        for start in 0...(count - needle.count) where Array(self[start..<start + needle.count]) == needle { return true }
+        return false
     }
 }

@@ -342,6 +342,9 @@ struct ReverseProxyTests {
         #expect(response.header("Connection") == "close")
         #expect(client.isClosedByServer())
         #expect(proxy.upstream.requestCount == 0)
+        let record = try #require(proxy.journal().last)
+        #expect(record.status == 400 && record.reason == "malformed_request" && record.user == nil)
+        #expect(record.requestID == response.header("X-Request-Id"))
     }
 
     @Test func oversizeBodyWithExpectContinueGets413WithoutContinue() throws {

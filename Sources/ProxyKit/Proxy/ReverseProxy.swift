@@ -118,6 +118,10 @@ public struct ReverseProxy: HTTPRequestHandler {
         }
     }
 
+    public func malformedRequest(status: Int, reason: String, requestID: String, peer: String) {
+        record(RequestLog(requestID: requestID, clientIP: peer), status: status, reason: reason)
+    }
+
     // MARK: - Answers
 
     private func health(_ head: HTTPRequestHead, _ connection: ClientConnection, _ requestID: String) -> Bool {

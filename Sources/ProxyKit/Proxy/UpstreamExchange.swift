@@ -163,12 +163,12 @@ struct UpstreamExchange {
         return .completed(metered, keepClientOpen: keepAlive)
     }
 
-    /// Ends a response that cannot complete: whatever decoded bytes are pending are sent,
-    /// but never the final chunk, then the client connection is shut down.
+    /// Ends a response that cannot complete: whatever decoded bytes are pending are sent, but
+    /// never the final chunk; the caller then closes the client connection.
     func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], metered: MeteredResponse, reason: String) -> ExchangeOutcome {
         pool.discard(lease.socket, abort: true)
         if !pending.isEmpty { try? client.write(pending) }
-        client.socket.shutdownBoth()
+        // The caller records usage, then closes the client connection (never the final chunk).
         return .upstreamCut(metered, reason: reason)
     }
 

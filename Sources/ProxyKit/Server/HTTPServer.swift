@@ -115,12 +115,16 @@ public final class HTTPServer: Sendable {
                 guard let next = try connection.nextHead() else { break }
                 head = next
             } catch .malformed(let error) {
+                let requestID = RequestID.generate()
                 logger.info("malformed request", ["peer": connection.peer, "error": error.message, "status": String(error.status)])
-                connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: nil, keepAlive: false)
+                handler.malformedRequest(status: error.status, reason: "malformed_request", requestID: requestID, peer: connection.peer)
+                connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: requestID, keepAlive: false)
                 connection.lingeringClose()
                 return
             } catch .timedOut {
-                connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: nil, keepAlive: false)
+                let requestID = RequestID.generate()
+                handler.malformedRequest(status: 408, reason: "request_timeout", requestID: requestID, peer: connection.peer)
+                connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: requestID, keepAlive: false)
                 connection.lingeringClose()
                 return
             } catch {

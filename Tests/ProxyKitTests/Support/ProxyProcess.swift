@@ -37,9 +37,10 @@ final class ProxyProcess {
         return path
     }
 
-    init(upstream: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Starts the binary; a new data directory (with a key for user `e2e`) unless one is given.
+    init(upstream: String, dataDirectory existing: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         let root = Self.makeTemporaryDirectory()
-        dataDirectory = root + "/data"
+        dataDirectory = existing ?? root + "/data"
         stderrPath = root + "/stderr.log"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let issued = try runCommand(Self.binary("ds4-proxy").path, ["keys", "issue", "e2e", "--data", dataDirectory], environment: [:])
