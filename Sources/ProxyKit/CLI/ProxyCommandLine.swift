@@ -16,6 +16,7 @@ public enum ProxyCommandLine {
         case serve(ConfigOptions)
         case configShow(ConfigOptions)
         case admin(AdminCommand, ConfigOptions)
+        case benchIndexWriter(records: Int, ConfigOptions)
         case help(String)
     }
 
@@ -34,6 +35,18 @@ public enum ProxyCommandLine {
             case let .command(command, options): return .admin(command, options)
             case let .help(text): return .help(text)
             }
+        case "bench":
+            guard args.dropFirst().first == "index-writer" else {
+                throw CommandLineError("bench: the only benchmark is 'bench index-writer [--records N] [--data DIR]'")
+            }
+            var rest = Array(args.dropFirst(2))
+            var records = 1_000_000
+            if let i = rest.firstIndex(of: "--records") {
+                guard i + 1 < rest.count, let n = Int(rest[i + 1]), n > 0 else { throw CommandLineError("bench: --records needs a positive number") }
+                records = n
+                rest.removeSubrange(i...(i + 1))
+            }
+            return .benchIndexWriter(records: records, try parseConfigOptions(rest[...], command: "bench index-writer"))
         case "config":
             args = args.dropFirst()
             guard let sub = args.first else { throw CommandLineError("config: missing subcommand (try 'ds4-proxy config show')") }
@@ -81,6 +94,7 @@ public enum ProxyCommandLine {
         Usage:
           ds4-proxy [serve] [--config FILE] [OPTIONS]   serve (defaults: 127.0.0.1:8643 -> http://127.0.0.1:8000)
           ds4-proxy config show [--config FILE] [OPTIONS]   print the effective configuration as JSON
+          ds4-proxy bench index-writer [--records N] [--data DIR]   time the usage index writer (diagnostics)
         \(AdminCommandLine.groupUsage("keys"))\(AdminCommandLine.groupUsage("users"))
 
         Every setting can be given in the JSON config file (snake_case key), in the environment

@@ -34,6 +34,14 @@ public enum ProxyMain {
             }
         case .serve(let options):
             return serve(options, environment: environment)
+        case let .benchIndexWriter(records, options):
+            let config: ProxyConfiguration
+            do { config = try options.load(environment: environment) } catch {
+                return fail("ds4-proxy: \(error)", status: 2)
+            }
+            let result = IndexWriterBenchmark.run(records: records, dataDirectory: config.dataDir)
+            print(result.text, terminator: "")
+            return result.status
         case let .admin(command, options):
             let config: ProxyConfiguration
             do { config = try options.load(environment: environment) } catch {

@@ -45,7 +45,6 @@ public enum ProxyDatabase {
         );
         CREATE INDEX usage_ts ON usage(ts);
         CREATE INDEX usage_user_ts ON usage(user, ts);
-        CREATE INDEX usage_request ON usage(request_id);
         """,
         // A counter bumped by every change that matters to authentication, so the proxy's
         // sync thread reloads keys only for those (PRAGMA data_version also moves for every
