@@ -37,9 +37,11 @@ public final class UpstreamPool: Sendable {
 
     /// The most recently used idle connection that is still fresh, or a new one.
     public func acquire() throws(UpstreamError) -> Lease {
-        let now = Deadline.now()
         while let candidate = popIdle() {
-            if now.nanoseconds - candidate.idleSince.nanoseconds < UInt64(idleTimeout * 1e9), !candidate.socket.peerHasHungUp() {
+            // `idleSince` may be a hair after a clock read taken before the pop (another
+            // thread released it meanwhile): compare without unsigned subtraction.
+            let freshUntil = candidate.idleSince.nanoseconds + UInt64(idleTimeout * 1e9)
+            if Deadline.now().nanoseconds < freshUntil, !candidate.socket.peerHasHungUp() {
                 return Lease(socket: candidate.socket, reused: true)
             }
             candidate.socket.close()
@@ -96,10 +98,10 @@ public final class UpstreamPool: Sendable {
     private func reapLoop() {
         while !stopped.load(ordering: .relaxed) {
             usleep(500_000)
-            let now = Deadline.now().nanoseconds
             let limit = UInt64(idleTimeout * 1e9)
             let expired = idle.withLock { list -> [IdleConnection] in
-                let old = list.filter { now - $0.idleSince.nanoseconds >= limit || $0.socket.peerHasHungUp() }
+                let now = Deadline.now().nanoseconds
+                let old = list.filter { $0.idleSince.nanoseconds + limit <= now || $0.socket.peerHasHungUp() }
                 list.removeAll { entry in old.contains { $0.socket == entry.socket } }
                 return old
             }
