@@ -15,7 +15,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "ProxyKit", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "CLinuxShims", path: "Sources/CLinuxShims"),
+        .target(name: "ProxyKit", dependencies: ["CSQLite", "CLinuxShims"], swiftSettings: swiftSettings),
         .executableTarget(name: "ds4-proxy", dependencies: ["ProxyKit"], swiftSettings: swiftSettings),
         .executableTarget(name: "usage-report", dependencies: ["ProxyKit"], swiftSettings: swiftSettings),
         .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit"], swiftSettings: swiftSettings),

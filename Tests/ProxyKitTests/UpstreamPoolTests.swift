@@ -4,51 +4,52 @@ import Testing
 @testable import ProxyKit
 
 struct UpstreamPoolTests {
-    @Test func concurrentAcquireAndReleaseNeverTraps() throws {
+    @Test func concurrentAcquireAndReleaseNeverTraps() async throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }
         let pool = UpstreamPool(address: HostPort(host: "127.0.0.1", port: upstream.port), maxIdle: 4)
         defer { pool.close() }
-        let done = Atomic<Int>(0)
-        let failures = Atomic<Int>(0)
-        for _ in 0..<8 {
-            DetachedThread.start {
-                for _ in 0..<500 {
-                    guard let lease = try? pool.acquire() else { failures.add(1, ordering: .relaxed); continue }
-                    pool.release(lease.socket)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask(executorPreference: WorkerExecutor.shared) {
+                    var failed = 0
+                    for _ in 0..<500 {
+                        guard let lease = try? await pool.acquire() else { failed += 1; continue }
+                        pool.release(lease.socket)
+                    }
+                    return failed
                 }
-                done.add(1, ordering: .relaxed)
             }
+            return await group.reduce(0, +)
         }
-        #expect(upstream.waitUntil(seconds: 30) { done.load(ordering: .relaxed) == 8 })
-        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(failures == 0)
         #expect(pool.idleCount <= 4)
         #expect(upstream.connectionCount <= 8 + 4)
     }
 
-    @Test func reusesFreshConnectionsAndDropsExpiredOnes() throws {
+    @Test func reusesFreshConnectionsAndDropsExpiredOnes() async throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }
         let pool = UpstreamPool(address: HostPort(host: "127.0.0.1", port: upstream.port), idleTimeout: 0.2, maxIdle: 2)
         defer { pool.close() }
-        let first = try pool.acquire()
+        let first = try await pool.acquire()
         #expect(!first.reused)
         pool.release(first.socket)
-        let again = try pool.acquire()
+        let again = try await pool.acquire()
         #expect(again.reused && again.socket == first.socket)
         pool.release(again.socket)
         usleep(300_000)
-        let fresh = try pool.acquire()
+        let fresh = try await pool.acquire()
         #expect(!fresh.reused)
         pool.discard(fresh.socket)
     }
 
-    @Test func connectFailuresAreTyped() throws {
+    @Test func connectFailuresAreTyped() async throws {
         let closed = try Socket.listen(on: HostPort(host: "127.0.0.1", port: 0))
         let port = closed.localPort()
         closed.close()
         let pool = UpstreamPool(address: HostPort(host: "127.0.0.1", port: port))
         defer { pool.close() }
-        #expect(throws: UpstreamError.self) { try pool.acquire() }
+        await #expect(throws: UpstreamError.self) { try await pool.acquire() }
     }
 }

@@ -101,6 +101,38 @@ public struct Socket: Sendable, Hashable {
         if let failure { throw failure }
     }
 
+    // MARK: - Suspending (tasks on the poller)
+
+    /// Reads at least one byte, suspending (not blocking) until `deadline`.
+    public func readAsync(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) async throws(SocketError) -> ReadResult {
+        while true {
+            let result = try read(into: buffer)
+            if result != .wouldBlock { return result }
+            if await Poller.shared.wait([.readable(fd)], deadline: deadline) == .timedOut { throw .timedOut }
+        }
+    }
+
+    /// Writes every byte, suspending while the peer's window is full; fails with `.timedOut`
+    /// when no byte could be written for `stallTimeout` seconds.
+    public func writeAsync(_ bytes: [UInt8], stallTimeout: Double) async throws(SocketError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if await Poller.shared.wait([.writable(fd)], deadline: .after(seconds: stallTimeout)) == .timedOut { throw .timedOut }
+                continue
+            }
+            throw .makeFailed("send")
+        }
+    }
+
     // MARK: - Waiting
 
     /// Waits until `events` are ready or `deadline` passes.

@@ -129,6 +129,41 @@ extension Socket {
         throw lastError
     }
 
+    /// `connect(to:deadline:)` for tasks: suspends on the poller while connecting.
+    public static func connectAsync(to address: HostPort, deadline: Deadline) async throws(SocketError) -> Socket {
+        var lastError = SocketError.failed(op: "connect \(address)", errno: ECONNREFUSED)
+        for var candidate in try address.resolve(passive: false) {
+            let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { lastError = .makeFailed("socket"); continue }
+            let socket = Socket(fd: fd)
+            let rc = withUnsafePointer(to: &candidate.storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
+            }
+            if rc != 0 {
+                guard errno == EINPROGRESS else {
+                    lastError = .failed(op: "connect \(address)", errno: errno)
+                    socket.close()
+                    continue
+                }
+                if await Poller.shared.wait([.writable(fd)], deadline: deadline) == .timedOut {
+                    socket.close()
+                    throw .timedOut
+                }
+                var err: Int32 = 0
+                var size = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size)
+                if err != 0 {
+                    lastError = .failed(op: "connect \(address)", errno: err)
+                    socket.close()
+                    continue
+                }
+            }
+            socket.setNoDelay()
+            return socket
+        }
+        throw lastError
+    }
+
     /// Accepts one pending connection, or nil when none is waiting.
     public func accept() throws(SocketError) -> (socket: Socket, peer: String)? {
         var storage = sockaddr_storage()

@@ -14,7 +14,7 @@ struct ResponseRelay {
     func relay(
         lease: UpstreamPool.Lease, parser: inout HTTPResponseParser, head: HTTPResponseHead, buffer: UnsafeMutableRawBufferPointer,
         total: Deadline, removeUsageChunk: Bool, beforeFinal: (MeteredResponse) -> Void
-    ) -> ExchangeOutcome {
+    ) async -> ExchangeOutcome {
         let pool = exchange.pool
         let clientHTTP11 = clientHead.version == .http1_1
         let streamsChunked = head.framing == .chunked || head.framing == .untilClose
@@ -57,14 +57,14 @@ struct ResponseRelay {
             }
         }
 
-        func complete(upstreamReusable: Bool) -> ExchangeOutcome {
+        func complete(upstreamReusable: Bool) async -> ExchangeOutcome {
             emit(meter.finish())
             let metered = meter.summary
             beforeFinal(metered)
             out.append(contentsOf: heldBack)
             if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
             if upstreamReusable { pool.release(lease.socket) } else { pool.discard(lease.socket) }
-            do { try client.write(out) } catch { return .clientGone(metered) }
+            do { try await client.write(out) } catch { return .clientGone(metered) }
             return .completed(metered, keepClientOpen: keepClientOpen)
         }
 
@@ -74,7 +74,7 @@ struct ResponseRelay {
             while !finished {
                 let event: HTTPParserEvent<HTTPResponseHead>?
                 do { event = try parser.next() } catch {
-                    return exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_invalid_body")
+                    return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_invalid_body")
                 }
                 guard let event else { break }
                 switch event {
@@ -87,21 +87,21 @@ struct ResponseRelay {
                     finished = true
                 }
             }
-            if finished { return complete(upstreamReusable: upstreamKeepAlive && parser.bufferedByteCount == 0) }
+            if finished { return await complete(upstreamReusable: upstreamKeepAlive && parser.bufferedByteCount == 0) }
             if !out.isEmpty {
-                do { try client.write(out) } catch {
+                do { try await client.write(out) } catch {
                     pool.discard(lease.socket, abort: true)
                     return .clientGone(meter.summary)
                 }
                 out.removeAll(keepingCapacity: true)
             }
-            switch exchange.wait(upstream: lease.socket, client: client.socket,
+            switch await exchange.wait(upstream: lease.socket, client: client.socket,
                                  deadline: Deadline.after(seconds: exchange.idleTimeout).earliest(total)) {
             case .clientHungUp:
                 pool.discard(lease.socket, abort: true)
                 return .clientGone(meter.summary)
             case .timedOut:
-                return exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
+                return await exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
             case .upstreamReadable:
                 break
             }
@@ -112,11 +112,11 @@ struct ResponseRelay {
                 while let event = try? parser.finish() {
                     switch event {
                     case .body(let bytes): emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
-                    case .end: return complete(upstreamReusable: false)
+                    case .end: return await complete(upstreamReusable: false)
                     case .head: break
                     }
                 }
-                return exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_closed_mid_response")
+                return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_closed_mid_response")
             }
         }
     }

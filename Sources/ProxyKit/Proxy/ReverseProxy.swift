@@ -25,38 +25,38 @@ public struct ReverseProxy: HTTPRequestHandler {
         self.meter = meter
     }
 
-    public func handle(_ head: HTTPRequestHead, on connection: ClientConnection) -> Bool {
+    public func handle(_ head: HTTPRequestHead, on connection: ClientConnection) async -> Bool {
         var request = RequestLog(requestID: RequestID.make(from: head.headers), clientIP: connection.peer)
 
         let route: Route
         switch RouteTable.match(method: head.method, target: head.target) {
         case .notFound:
-            return reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), reason: "not_found", request, head, connection)
+            return await reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), reason: "not_found", request, head, connection)
         case .methodNotAllowed(let allowed):
-            return reject(.methodNotAllowed(method: head.method, path: RouteTable.path(of: head.target), allowed: allowed),
+            return await reject(.methodNotAllowed(method: head.method, path: RouteTable.path(of: head.target), allowed: allowed),
                           reason: "method_not_allowed", request, head, connection)
         case .route(let matched):
             route = matched
         }
-        if route == .health { return health(head, connection, request.requestID) }
+        if route == .health { return await health(head, connection, request.requestID) }
 
         switch authenticator.authenticate(head.headers) {
         case .authenticated(let principal):
             request.principal = principal
         case .missing, .invalid:
-            return reject(.invalidAPIKey, reason: "invalid_api_key", request, head, connection)
+            return await reject(.invalidAPIKey, reason: "invalid_api_key", request, head, connection)
         case .ambiguous:
             record(request, status: 400, reason: "malformed_request")
-            connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"),
-                                  requestID: request.requestID, keepAlive: false)
-            connection.lingeringClose()
+            await connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"),
+                                        requestID: request.requestID, keepAlive: false)
+            await connection.lingeringClose()
             return false
         }
         let principal = request.principal!
 
         var body: [UInt8]
-        do { body = try connection.readBody(of: head) } catch {
-            return bodyFailed(error, request, connection)
+        do { body = try await connection.readBody(of: head) } catch {
+            return await bodyFailed(error, request, connection)
         }
 
         var bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)?
@@ -64,11 +64,11 @@ public struct ReverseProxy: HTTPRequestHandler {
         if route.method == "POST" {
             let inspected: InspectedBody
             do { inspected = try InspectedBody(body: body) } catch {
-                return answer(error, reason: error.code ?? "invalid_request", request, head, connection)
+                return await answer(error, reason: error.code ?? "invalid_request", request, head, connection)
             }
             request.body = inspected
             if let model = inspected.model, !principal.policy.allows(model: model) {
-                return answer(.modelNotAllowed(model), reason: "model_not_allowed", request, head, connection)
+                return await answer(.modelNotAllowed(model), reason: "model_not_allowed", request, head, connection)
             }
             if configuration.injectUsage && inspected.needsUsageInjection {
                 body = inspected.injectingIncludeUsage(into: body)
@@ -84,7 +84,7 @@ public struct ReverseProxy: HTTPRequestHandler {
             trustedPeer: trustedProxies.contains(connection.peer), upstream: upstream, apiKey: configuration.upstreamApiKey)
         let exchange = UpstreamExchange(pool: pool, idleTimeout: configuration.upstreamIdleTimeout, totalTimeout: configuration.streamTimeout)
         var recordedOnCompletion = false
-        let outcome = exchange.run(
+        let outcome = await exchange.run(
             request: upstreamRequest.bytes, method: route.method, client: connection, clientHead: head, requestID: request.requestID,
             bodyFilter: bodyFilter, removeUsageChunk: injected
         ) { metered in
@@ -100,7 +100,7 @@ public struct ReverseProxy: HTTPRequestHandler {
             return keepClientOpen
         case let .failedBeforeResponse(error):
             logger.warning("upstream failed", ["request.id": request.requestID, "route": route.path, "reason": error.reason])
-            return answer(error.clientError, reason: error.reason, request, head, connection)
+            return await answer(error.clientError, reason: error.reason, request, head, connection)
         case let .clientGone(metered):
             if !recordedOnCompletion {
                 if let metered {
@@ -124,58 +124,60 @@ public struct ReverseProxy: HTTPRequestHandler {
 
     // MARK: - Answers
 
-    private func health(_ head: HTTPRequestHead, _ connection: ClientConnection, _ requestID: String) -> Bool {
-        guard connection.finishBodilessRequest(head) || discardBody(head, connection) else { return false }
+    private func health(_ head: HTTPRequestHead, _ connection: ClientConnection, _ requestID: String) async -> Bool {
+        guard await bodyConsumed(head, connection) else { return false }
         let keepAlive = connection.keepAliveAfter(head)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         headers.add("X-Request-Id", requestID)
-        do { try connection.writeResponse(status: 200, headers: headers, body: Array(#"{"status":"ok"}"#.utf8), keepAlive: keepAlive) } catch {
+        do { try await connection.writeResponse(status: 200, headers: headers, body: Array(#"{"status":"ok"}"#.utf8), keepAlive: keepAlive) } catch {
             return false
         }
         return keepAlive
     }
 
     /// Answers an error after the body was read (the connection stays usable).
-    private func answer(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
+    private func answer(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) async -> Bool {
         record(request, status: error.status, reason: reason)
         let keepAlive = connection.keepAliveAfter(head)
-        connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
+        await connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
         return keepAlive
     }
 
     /// Answers a rejection before the body was read. A small unread body is read and dropped
     /// so the connection can stay open; a large one (or one behind `Expect: 100-continue`) is
     /// never read: the connection closes after the answer.
-    private func reject(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
-        let bodyDone = connection.finishBodilessRequest(head) || discardBody(head, connection)
+    private func reject(_ error: OpenAIError, reason: String, _ request: RequestLog, _ head: HTTPRequestHead, _ connection: ClientConnection) async -> Bool {
+        let bodyDone = await bodyConsumed(head, connection)
         let keepAlive = bodyDone && connection.keepAliveAfter(head)
         record(request, status: error.status, reason: reason)
-        connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
-        if !bodyDone { connection.lingeringClose() }
+        await connection.writeError(error, requestID: request.requestID, keepAlive: keepAlive)
+        if !bodyDone { await connection.lingeringClose() }
         return keepAlive
     }
 
-    private func bodyFailed(_ error: ConnectionError, _ request: RequestLog, _ connection: ClientConnection) -> Bool {
+    private func bodyFailed(_ error: ConnectionError, _ request: RequestLog, _ connection: ClientConnection) async -> Bool {
         switch error {
         case .malformed(let parseError):
             record(request, status: parseError.status, reason: "malformed_request")
-            connection.writeError(.badRequest(parseError.message, status: parseError.status, code: "malformed_request"),
+            await connection.writeError(.badRequest(parseError.message, status: parseError.status, code: "malformed_request"),
                                            requestID: request.requestID, keepAlive: false)
         case .timedOut:
             record(request, status: 408, reason: "request_timeout")
-            connection.writeError(.badRequest("Request body not received in time.", status: 408, code: "request_timeout"),
+            await connection.writeError(.badRequest("Request body not received in time.", status: 408, code: "request_timeout"),
                                            requestID: request.requestID, keepAlive: false)
         case .clientGone:
             record(request, status: 499, reason: "client_disconnected")
         }
-        connection.lingeringClose()
+        await connection.lingeringClose()
         return false
     }
 
-    private func discardBody(_ head: HTTPRequestHead, _ connection: ClientConnection) -> Bool {
+    /// Whether the request's body is out of the way: none, or small enough to read and drop.
+    private func bodyConsumed(_ head: HTTPRequestHead, _ connection: ClientConnection) async -> Bool {
+        if connection.finishBodilessRequest(head) { return true }
         guard !head.expectsContinue, case .contentLength(let n) = head.framing, n <= Self.discardableBodyBytes else { return false }
-        return (try? connection.readBody(of: head)) != nil
+        return (try? await connection.readBody(of: head)) != nil
     }
 
     // MARK: - Usage records

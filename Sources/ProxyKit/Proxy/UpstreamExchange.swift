@@ -32,13 +32,13 @@ struct UpstreamExchange {
         request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String,
         bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, removeUsageChunk: Bool = false,
         beforeFinal: (MeteredResponse) -> Void = { _ in }
-    ) -> ExchangeOutcome {
+    ) async -> ExchangeOutcome {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer { buffer.deallocate() }
         let total = Deadline.after(seconds: totalTimeout)
 
         var lease: UpstreamPool.Lease
-        do { lease = try pool.acquire() } catch { return .failedBeforeResponse(error) }
+        do { lease = try await pool.acquire() } catch { return .failedBeforeResponse(error) }
         var parser = HTTPResponseParser()
         var retried = false
         var head: HTTPResponseHead
@@ -49,17 +49,18 @@ struct UpstreamExchange {
             parser = HTTPResponseParser()
             parser.expectResponse(toMethod: method)
             var receivedAny = false
-            func retryOrFail(_ error: UpstreamError) -> UpstreamError? {
+            // A failure before any response byte on a reused connection: retry once, fresh.
+            func retryOrFail(_ error: UpstreamError) async -> UpstreamError? {
                 pool.discard(lease.socket)
                 guard lease.reused, !receivedAny, !retried else { return error }
                 retried = true
-                do { lease = try pool.connect() } catch { return error }
+                do { lease = try await pool.connect() } catch { return error }
                 return nil
             }
             do {
-                try lease.socket.write(request, stallTimeout: idleTimeout)
+                try await lease.socket.writeAsync(request, stallTimeout: idleTimeout)
             } catch {
-                if let failure = retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
                 continue attempt
             }
             while true {
@@ -78,7 +79,7 @@ struct UpstreamExchange {
                     head = h
                     break attempt
                 }
-                switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+                switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
                 case .clientHungUp:
                     pool.discard(lease.socket, abort: true)
                     return .clientGone(nil)
@@ -92,18 +93,18 @@ struct UpstreamExchange {
                 case .bytes: receivedAny = true
                 case .wouldBlock: continue
                 case .closed:
-                    if let failure = retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                    if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
                     continue attempt
                 }
             }
         }
 
         if let bodyFilter, head.status == 200 {
-            return collectAndFilter(lease: lease, parser: &parser, head: head, buffer: buffer, total: total, client: client,
+            return await collectAndFilter(lease: lease, parser: &parser, head: head, buffer: buffer, total: total, client: client,
                                     clientHead: clientHead, requestID: requestID, filter: bodyFilter, beforeFinal: beforeFinal)
         }
 
-        return ResponseRelay(exchange: self, client: client, clientHead: clientHead, requestID: requestID)
+        return await ResponseRelay(exchange: self, client: client, clientHead: clientHead, requestID: requestID)
             .relay(lease: lease, parser: &parser, head: head, buffer: buffer, total: total,
                    removeUsageChunk: removeUsageChunk, beforeFinal: beforeFinal)
     }
@@ -113,7 +114,7 @@ struct UpstreamExchange {
         lease: UpstreamPool.Lease, parser: inout HTTPResponseParser, head: HTTPResponseHead, buffer: UnsafeMutableRawBufferPointer,
         total: Deadline, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String, filter: ([UInt8]) -> [UInt8]?,
         beforeFinal: (MeteredResponse) -> Void
-    ) -> ExchangeOutcome {
+    ) async -> ExchangeOutcome {
         var body: [UInt8] = []
         var complete = false
         while !complete {
@@ -131,7 +132,7 @@ struct UpstreamExchange {
                 pool.discard(lease.socket)
                 return .failedBeforeResponse(.closedBeforeResponse)
             }
-            switch wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+            switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
             case .clientHungUp:
                 pool.discard(lease.socket, abort: true)
                 return .clientGone(nil)
@@ -157,7 +158,7 @@ struct UpstreamExchange {
         let keepAlive = client.keepAliveAfter(clientHead)
         let metered = MeteredResponse(status: head.status, streamed: false, usage: nil, contentDeltas: 0, firstContentAt: nil, sawDone: false, streamErrorReason: nil)
         beforeFinal(metered)
-        do { try client.writeResponse(status: head.status, headers: headers, body: filtered, keepAlive: keepAlive) } catch {
+        do { try await client.writeResponse(status: head.status, headers: headers, body: filtered, keepAlive: keepAlive) } catch {
             return .clientGone(metered)
         }
         return .completed(metered, keepClientOpen: keepAlive)
@@ -165,9 +166,9 @@ struct UpstreamExchange {
 
     /// Ends a response that cannot complete: whatever decoded bytes are pending are sent, but
     /// never the final chunk; the caller then closes the client connection.
-    func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], metered: MeteredResponse, reason: String) -> ExchangeOutcome {
+    func cut(lease: UpstreamPool.Lease, client: ClientConnection, pending: [UInt8], metered: MeteredResponse, reason: String) async -> ExchangeOutcome {
         pool.discard(lease.socket, abort: true)
-        if !pending.isEmpty { try? client.write(pending) }
+        if !pending.isEmpty { try? await client.write(pending) }
         // The caller records usage, then closes the client connection (never the final chunk).
         return .upstreamCut(metered, reason: reason)
     }
@@ -190,18 +191,13 @@ struct UpstreamExchange {
 
     enum WaitOutcome { case upstreamReadable, clientHungUp, timedOut }
 
-    /// Waits for upstream bytes while watching the client for a hang-up (POLLRDHUP: bytes a
+    /// Waits for upstream bytes while watching the client for a hang-up (EPOLLRDHUP: bytes a
     /// client pipelines do not wake this wait; its FIN or RST does).
-    func wait(upstream: Socket, client: Socket, deadline: Deadline) -> WaitOutcome {
-        var fds = [pollfd(fd: upstream.fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: client.fd, events: Socket.pollReadHangUp, revents: 0)]
-        while true {
-            let n = poll(&fds, 2, deadline.pollTimeoutMilliseconds)
-            if n < 0 && errno == EINTR { continue }
-            if n == 0 { return .timedOut }
-            if n < 0 { return .upstreamReadable }
-            if fds[1].revents & (Socket.pollReadHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0 { return .clientHungUp }
-            return .upstreamReadable
+    func wait(upstream: Socket, client: Socket, deadline: Deadline) async -> WaitOutcome {
+        switch await Poller.shared.wait([.readable(upstream.fd), .hangUp(client.fd)], deadline: deadline) {
+        case .ready(0): return .upstreamReadable
+        case .ready: return .clientHungUp
+        case .timedOut, .shutdown: return .timedOut
         }
     }
 }

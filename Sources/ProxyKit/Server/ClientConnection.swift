@@ -9,6 +9,7 @@ public final class ClientConnection {
     /// The TCP peer's IP address.
     public let peer: String
     let timeouts: ServerTimeouts
+    /// The server's shutdown state and poller group.
     let shutdown: ShutdownSignal
     private var parser: HTTPRequestParser
     private let readBuffer: UnsafeMutableRawBufferPointer
@@ -45,7 +46,7 @@ public final class ClientConnection {
     /// Waits for the next request head. Returns nil when the connection should close quietly:
     /// the client closed it, it stayed idle too long, or the server is shutting down while it
     /// was idle.
-    public func nextHead() throws(ConnectionError) -> HTTPRequestHead? {
+    public func nextHead() async throws(ConnectionError) -> HTTPRequestHead? {
         precondition(messageComplete, "the previous request's body was not consumed")
         var headDeadline: Deadline? = requestCount == 0 ? .after(seconds: timeouts.header) : nil
         let idleDeadline = Deadline.after(seconds: timeouts.keepAlive)
@@ -61,7 +62,7 @@ public final class ClientConnection {
             if !parser.isIdle, headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
             let idle = parser.isIdle
             let deadline = idle && requestCount > 0 ? idleDeadline : (headDeadline ?? idleDeadline)
-            switch waitReadable(deadline: deadline, watchShutdown: idle) {
+            switch await waitReadable(deadline: deadline, watchShutdown: idle) {
             case .ready: break
             case .shutdown: return nil
             case .timedOut:
@@ -77,11 +78,11 @@ public final class ClientConnection {
     }
 
     /// Reads the whole body of `head`, sending `100 Continue` first when the client asked.
-    public func readBody(of head: HTTPRequestHead) throws(ConnectionError) -> [UInt8] {
+    public func readBody(of head: HTTPRequestHead) async throws(ConnectionError) -> [UInt8] {
         var body: [UInt8] = []
         if case .contentLength(let n) = head.framing { body.reserveCapacity(n) }
         if head.expectsContinue, head.framing != .none, !messageComplete {
-            do { try socket.write(Self.continueResponse, stallTimeout: timeouts.write) } catch { throw .clientGone }
+            do { try await socket.writeAsync(Self.continueResponse, stallTimeout: timeouts.write) } catch { throw .clientGone }
         }
         let total = Deadline.after(seconds: timeouts.body)
         while !messageComplete {
@@ -94,7 +95,7 @@ public final class ClientConnection {
                 continue
             }
             let deadline = Deadline.after(seconds: timeouts.bodyIdle).earliest(total)
-            switch waitReadable(deadline: deadline, watchShutdown: false) {
+            switch await waitReadable(deadline: deadline, watchShutdown: false) {
             case .ready, .shutdown: break
             case .timedOut: throw .timedOut
             }
@@ -140,59 +141,50 @@ public final class ClientConnection {
 
     private enum WaitResult { case ready, timedOut, shutdown }
 
-    private func waitReadable(deadline: Deadline, watchShutdown: Bool) -> WaitResult {
-        var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: shutdown.fd, events: Int16(POLLIN), revents: 0)]
-        while true {
-            let n = poll(&fds, watchShutdown ? 2 : 1, deadline.pollTimeoutMilliseconds)
-            if n < 0 && errno == EINTR { continue }
-            if n == 0 { return .timedOut }
-            if n < 0 { return .ready }  // let the read report the error
-            if fds[0].revents != 0 { return .ready }
-            return .shutdown
+    private func waitReadable(deadline: Deadline, watchShutdown: Bool) async -> WaitResult {
+        switch await Poller.shared.wait([.readable(socket.fd)], deadline: deadline, shutdownGroup: watchShutdown ? shutdown.group : nil) {
+        case .ready: return .ready
+        case .timedOut: return .timedOut
+        case .shutdown: return .shutdown
         }
     }
 
     // MARK: - Writing
 
     /// Writes bytes to the client; `SocketError.timedOut` when it stalls too long.
-    public func write(_ bytes: [UInt8]) throws(SocketError) {
-        try socket.write(bytes, stallTimeout: timeouts.write)
-    }
-
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(SocketError) {
-        try socket.write(bytes, stallTimeout: timeouts.write)
+    public func write(_ bytes: [UInt8]) async throws(SocketError) {
+        try await socket.writeAsync(bytes, stallTimeout: timeouts.write)
     }
 
     /// Writes a complete response with a body (`Content-Length` framing).
-    public func writeResponse(status: Int, headers: HTTPHeaders, body: [UInt8], keepAlive: Bool) throws(SocketError) {
+    public func writeResponse(status: Int, headers: HTTPHeaders, body: [UInt8], keepAlive: Bool) async throws(SocketError) {
         var headers = headers
         headers.add("Content-Length", String(body.count))
         if !keepAlive { headers.add("Connection", "close") }
         var out = HTTPEncoder.responseHead(status: status, headers: headers)
         out.append(contentsOf: body)
-        try write(out)
+        try await write(out)
     }
 
     /// Answers with an OpenAI-shaped error.
-    public func writeError(_ error: OpenAIError, requestID: String?, keepAlive: Bool) {
+    public func writeError(_ error: OpenAIError, requestID: String?, keepAlive: Bool) async {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         for (name, value) in error.headers { headers.add(name, value) }
         if let requestID { headers.add("X-Request-Id", requestID) }
-        try? writeResponse(status: error.status, headers: headers, body: error.body, keepAlive: keepAlive)
+        try? await writeResponse(status: error.status, headers: headers, body: error.body, keepAlive: keepAlive)
     }
 
     // MARK: - Closing
 
     /// Closes after an error response: stop writing, read and discard up to 64 KiB for up to
     /// 5 s so the client reads our answer rather than a reset (RFC 9112 §9.6), then close.
-    public func lingeringClose() {
+    public func lingeringClose() async {
         _ = Glibc.shutdown(socket.fd, Int32(SHUT_WR))
         let deadline = Deadline.after(seconds: timeouts.lingerSeconds)
         var discarded = 0
         while discarded < timeouts.lingerBytes {
-            guard let result = try? socket.read(into: readBuffer, deadline: deadline), case .bytes(let n) = result else { break }
+            guard let result = try? await socket.readAsync(into: readBuffer, deadline: deadline), case .bytes(let n) = result else { break }
             discarded += n
         }
         close()

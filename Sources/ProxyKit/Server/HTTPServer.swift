@@ -3,7 +3,8 @@ import Glibc
 #endif
 import Synchronization
 
-/// Accepts connections and runs each on its own thread (see README, "Architecture").
+/// Accepts connections and serves each as a task on a small worker executor, suspending on
+/// the epoll `Poller` whenever a socket is not ready (see README, "Architecture").
 /// Lifecycle: `init` binds, `start()` accepts, `shutdown(grace:)` stops accepting, lets
 /// running requests finish and closes idle connections.
 public final class HTTPServer: Sendable {
@@ -14,12 +15,18 @@ public final class HTTPServer: Sendable {
         public var limits: HTTPParserLimits
         /// Most simultaneously open connections; more are answered 503 and closed. Default 4096.
         public var maxConnections: Int
+        /// Where connection tasks run. Default: the shared executor (one thread per core).
+        public var executor: WorkerExecutor
 
-        public init(address: HostPort, timeouts: ServerTimeouts = .init(), limits: HTTPParserLimits = .requests, maxConnections: Int = 4096) {
+        public init(
+            address: HostPort, timeouts: ServerTimeouts = .init(), limits: HTTPParserLimits = .requests, maxConnections: Int = 4096,
+            executor: WorkerExecutor = .shared
+        ) {
             self.address = address
             self.timeouts = timeouts
             self.limits = limits
             self.maxConnections = maxConnections
+            self.executor = executor
         }
     }
 
@@ -47,9 +54,9 @@ public final class HTTPServer: Sendable {
     /// Number of open client connections.
     public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
 
-    /// Starts the accept loop on its own thread.
+    /// Starts the accept loop.
     public func start() {
-        DetachedThread.start { [self] in self.acceptLoop() }
+        Task(executorPreference: configuration.executor) { await self.acceptLoop() }
     }
 
     /// Stops accepting, wakes idle connections so they close, and waits up to `grace` seconds
@@ -65,17 +72,13 @@ public final class HTTPServer: Sendable {
         return activeRequests.load(ordering: .acquiring) == 0
     }
 
-    private func acceptLoop() {
-        var fds = [pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: shutdownSignal.fd, events: Int16(POLLIN), revents: 0)]
+    private func acceptLoop() async {
         while !shutdownSignal.isTriggered {
-            fds[0].revents = 0
-            fds[1].revents = 0
-            let n = poll(&fds, 2, -1)
-            if n < 0 { if errno == EINTR { continue } else { break } }
-            if fds[1].revents != 0 { break }
             while let (socket, peer) = (try? listener.accept()) ?? nil {
                 admit(socket, peer: peer)
+            }
+            if await Poller.shared.wait([.readable(listener.fd)], deadline: .distantFuture, shutdownGroup: shutdownSignal.group) == .shutdown {
+                break
             }
         }
         listener.close()
@@ -84,22 +87,17 @@ public final class HTTPServer: Sendable {
 
     private func admit(_ socket: Socket, peer: String) {
         let open = openConnections.add(1, ordering: .relaxed).newValue
-        if open > configuration.maxConnections {
-            openConnections.subtract(1, ordering: .relaxed)
-            let connection = makeConnection(socket, peer: peer)
-            connection.writeError(.tooManyConnections, requestID: nil, keepAlive: false)
-            connection.close()
-            logger.warning("connection refused: too many open connections", ["peer": peer])
-            return
-        }
-        let started = DetachedThread.start { [self] in
-            self.serve(self.makeConnection(socket, peer: peer))
+        let refuse = open > configuration.maxConnections
+        Task(executorPreference: configuration.executor) {
+            let connection = self.makeConnection(socket, peer: peer)
+            if refuse {
+                await connection.writeError(.tooManyConnections, requestID: nil, keepAlive: false)
+                connection.close()
+                self.logger.warning("connection refused: too many open connections", ["peer": peer])
+            } else {
+                await self.serve(connection)
+            }
             self.openConnections.subtract(1, ordering: .relaxed)
-        }
-        if !started {
-            openConnections.subtract(1, ordering: .relaxed)
-            socket.close()
-            logger.error("could not start a connection thread", ["peer": peer])
         }
     }
 
@@ -108,30 +106,30 @@ public final class HTTPServer: Sendable {
     }
 
     /// The keep-alive loop of one connection.
-    private func serve(_ connection: ClientConnection) {
+    private func serve(_ connection: ClientConnection) async {
         while true {
             let head: HTTPRequestHead
             do {
-                guard let next = try connection.nextHead() else { break }
+                guard let next = try await connection.nextHead() else { break }
                 head = next
             } catch .malformed(let error) {
                 let requestID = RequestID.generate()
                 logger.info("malformed request", ["peer": connection.peer, "error": error.message, "status": String(error.status)])
                 handler.malformedRequest(status: error.status, reason: "malformed_request", requestID: requestID, peer: connection.peer)
-                connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: requestID, keepAlive: false)
-                connection.lingeringClose()
+                await connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: requestID, keepAlive: false)
+                await connection.lingeringClose()
                 return
             } catch .timedOut {
                 let requestID = RequestID.generate()
                 handler.malformedRequest(status: 408, reason: "request_timeout", requestID: requestID, peer: connection.peer)
-                connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: requestID, keepAlive: false)
-                connection.lingeringClose()
+                await connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: requestID, keepAlive: false)
+                await connection.lingeringClose()
                 return
             } catch {
                 break
             }
             activeRequests.add(1, ordering: .relaxed)
-            let keepOpen = handler.handle(head, on: connection)
+            let keepOpen = await handler.handle(head, on: connection)
             activeRequests.subtract(1, ordering: .releasing)
             if !keepOpen { break }
         }

@@ -36,7 +36,7 @@ public final class UpstreamPool: Sendable {
     }
 
     /// The most recently used idle connection that is still fresh, or a new one.
-    public func acquire() throws(UpstreamError) -> Lease {
+    public func acquire() async throws(UpstreamError) -> Lease {
         while let candidate = popIdle() {
             // `idleSince` may be a hair after a clock read taken before the pop (another
             // thread released it meanwhile): compare without unsigned subtraction.
@@ -46,13 +46,13 @@ public final class UpstreamPool: Sendable {
             }
             candidate.socket.close()
         }
-        return try connect()
+        return try await connect()
     }
 
     /// A new connection, never a pooled one (used for the one retry).
-    public func connect() throws(UpstreamError) -> Lease {
+    public func connect() async throws(UpstreamError) -> Lease {
         do {
-            return Lease(socket: try Socket.connect(to: address, deadline: .after(seconds: connectTimeout)), reused: false)
+            return Lease(socket: try await Socket.connectAsync(to: address, deadline: .after(seconds: connectTimeout)), reused: false)
         } catch .timedOut {
             throw .connectTimedOut
         } catch {

@@ -4,18 +4,24 @@ import Glibc
 import Synchronization
 
 /// The usage journal: `usage.jsonl`, opened `O_APPEND`, one `write(2)` per complete line, so
-/// lines never interleave or tear. `reopen()` (SIGHUP, logrotate `create`) and
-/// `reopenIfMoved()` (polled) switch to a new file at the same path.
+/// lines never interleave or tear (the kernel serialises appends to a regular file). No lock is
+/// taken on the request path: `reopen()` (SIGHUP, logrotate `create`) and `reopenIfMoved()`
+/// (polled) `dup2` the new file onto the same descriptor number, which atomically swaps the
+/// file under it; a write already under way finishes on the old file.
 public final class UsageJournal: Sendable {
     /// File name inside the data directory.
     public static let fileName = "usage.jsonl"
 
     public let path: String
-    private let fd: Mutex<Int32>
+    /// Fixed for the journal's life (see `reopen()`); -1 after `close()`.
+    private let fd: Int32
+    private let closed = Atomic<Bool>(false)
+    /// Serialises reopen/close against each other (never taken by `append`).
+    private let reopenLock = Mutex(())
 
     public init(path: String) throws(SocketError) {
         self.path = path
-        fd = Mutex(try Self.open(path))
+        fd = try Self.open(path)
     }
 
     static func open(_ path: String) throws(SocketError) -> Int32 {
@@ -27,28 +33,27 @@ public final class UsageJournal: Sendable {
     /// Appends one line with a single `write(2)`. Returns false when it could not be written.
     @discardableResult
     public func append(_ line: [UInt8]) -> Bool {
-        fd.withLock { fd in
-            line.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return false }
-                    offset += n  // a short write to a regular file only happens when the disk is full
-                }
-                return true
+        guard !closed.load(ordering: .relaxed) else { return false }
+        return line.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n  // a short write to a regular file only happens when the disk is full
             }
+            return true
         }
     }
 
-    /// Opens the path again (after logrotate moved the file away) and closes the old file.
+    /// Opens the path again (after logrotate moved the file away) and swaps it in.
     public func reopen() throws(SocketError) {
-        let fresh = try Self.open(path)
-        let old = fd.withLock { fd in
-            defer { fd = fresh }
-            return fd
+        try reopenLock.withLock { _ throws(SocketError) in
+            guard !closed.load(ordering: .relaxed) else { return }
+            let fresh = try Self.open(path)
+            defer { _ = Glibc.close(fresh) }
+            guard dup2(fresh, fd) >= 0 else { throw .makeFailed("dup2") }
         }
-        _ = Glibc.close(old)
     }
 
     /// Reopens when the path no longer names the open file (moved or deleted). Returns whether
@@ -57,16 +62,22 @@ public final class UsageJournal: Sendable {
     public func reopenIfMoved() -> Bool {
         var onDisk = stat()
         var open = stat()
-        let current = fd.withLock { $0 }
-        let moved = stat(path, &onDisk) != 0 || fstat(current, &open) != 0 || onDisk.st_ino != open.st_ino || onDisk.st_dev != open.st_dev
+        let moved = stat(path, &onDisk) != 0 || fstat(fd, &open) != 0 || onDisk.st_ino != open.st_ino || onDisk.st_dev != open.st_dev
         if moved { try? reopen() }
         return moved
     }
 
+    /// Stops appending: later appends return false. The descriptor number stays reserved (it
+    /// now points at /dev/null), so an append racing with this can never write into whatever
+    /// file or socket would otherwise reuse the number.
     public func close() {
-        fd.withLock { fd in
-            if fd >= 0 { _ = Glibc.close(fd) }
-            fd = -1
+        reopenLock.withLock { _ in
+            guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let null = Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC)
+            if null >= 0 {
+                _ = dup2(null, fd)
+                _ = Glibc.close(null)
+            }
         }
     }
 }

@@ -1,0 +1,28 @@
+#ifndef CLINUXSHIMS_H
+#define CLINUXSHIMS_H
+// System headers Glibc's Swift module does not export (epoll), with tiny wrappers so Swift
+// never has to handle the packed `struct epoll_event` itself.
+#include <stdint.h>
+#include <sys/epoll.h>
+
+static inline int ds4_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static inline int ds4_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event;
+    event.events = events;
+    event.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+/// Waits for up to `max` (at most 256) events; copies each event's data and mask out.
+static inline int ds4_epoll_wait(int epfd, uint64_t *datas, uint32_t *masks, int max, int timeout_ms) {
+    struct epoll_event events[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        datas[i] = events[i].data.u64;
+        masks[i] = events[i].events;
+    }
+    return n;
+}
+#endif
