@@ -592,3 +592,26 @@ extension String {
         return copy
     }
 }
+
+struct SSEQuickContentCheckTests {
+    func check(_ text: String) -> Bool? {
+        Array(text.utf8).withUnsafeBufferPointer { SSEEventInspector.quickContentCheck($0) }
+    }
+
+    @Test func classifiesDeltasWithoutParsing() {
+        #expect(check(#"{"choices":[{"index":0,"delta":{"content":" tok0"}}]}"#) == true)
+        #expect(check(#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#) == false)
+        #expect(check(#"{"choices":[{"index":0,"delta":{"content": "spaced"}}]}"#) == true)
+        #expect(check(#"{"choices":[{"index":0,"text":"x"}]}"#) == true)
+        #expect(check(#"{"choices":[{"index":0,"text_offset":[1],"text":""}]}"#) == false)
+        #expect(check(#"{"choices":[{"delta":{"reasoning":"hm"}}]}"#) == true)
+        #expect(check(#"{"choices":[{"delta":{"tool_calls":[ ]}}]}"#) == false)
+        #expect(check(#"{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}"#) == true)
+        // A key-like sequence inside a string value is escaped, so it is not a key.
+        #expect(check(#"{"choices":[{"delta":{"content":""},"x":"\"content\":\"y"}]}"#) == false)
+        #expect(check(#"{"choices":[{"delta":{"content":"\\"}}]}"#) == true)
+        // Events that may carry usage or an error need the full parse.
+        #expect(check(#"{"choices":[],"usage":{"prompt_tokens":1}}"#) == nil)
+        #expect(check(#"{"error":{"message":"x"}}"#) == nil)
+    }
+}

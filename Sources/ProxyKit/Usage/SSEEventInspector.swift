@@ -47,6 +47,70 @@ enum SSEEventInspector {
         return false
     }
 
+    /// For an event without `"usage"` or `"error"` keys: whether it carries generated output
+    /// (`"content"`, `"reasoning"`, `"reasoning_content"` or `"text"` with a non-empty string, or
+    /// a non-empty `"tool_calls"` array). Nil when the event names `usage` or `error` and needs
+    /// the full parse. Inside a JSON string every quote is escaped, so an unescaped `"key":`
+    /// byte sequence can only be a key.
+    static func quickContentCheck(_ data: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let n = data.count
+        var hasContent = false
+        var i = 0
+        while i + 1 < n {
+            guard data[i] == UInt8(ascii: "\""), !Self.isEscaped(data, at: i) else {
+                i += 1
+                continue
+            }
+            var keyLength = 0
+            switch data[i + 1] {
+            case UInt8(ascii: "u"): if Self.matches(data, at: i + 1, "usage\"") { return nil }
+            case UInt8(ascii: "e"): if Self.matches(data, at: i + 1, "error\"") { return nil }
+            case UInt8(ascii: "c"): if Self.matches(data, at: i + 1, "content\"") { keyLength = 7 }
+            case UInt8(ascii: "t"):
+                if Self.matches(data, at: i + 1, "text\"") { keyLength = 4 }
+                if Self.matches(data, at: i + 1, "tool_calls\"") { keyLength = 10 }
+            case UInt8(ascii: "r"):
+                if Self.matches(data, at: i + 1, "reasoning\"") { keyLength = 9 }
+                if Self.matches(data, at: i + 1, "reasoning_content\"") { keyLength = 17 }
+            default: break
+            }
+            if keyLength > 0 {
+                // After `"key"`: optional spaces, a colon, optional spaces, then the value.
+                func skipSpace(_ k: inout Int) {
+                    while k < n, data[k] == 0x20 || data[k] == 0x09 || data[k] == 0x0A || data[k] == 0x0D { k += 1 }
+                }
+                var j = i + keyLength + 2
+                skipSpace(&j)
+                if j < n, data[j] == UInt8(ascii: ":") {
+                    j += 1
+                    skipSpace(&j)
+                    if j + 1 < n {
+                        if keyLength == 10 {  // tool_calls: a non-empty array
+                            var k = j + 1
+                            skipSpace(&k)
+                            if data[j] == UInt8(ascii: "["), k < n, data[k] != UInt8(ascii: "]") { hasContent = true }
+                        } else if data[j] == UInt8(ascii: "\""), data[j + 1] != UInt8(ascii: "\"") {
+                            hasContent = true
+                        }
+                    }
+                }
+            }
+            i += 1
+        }
+        return hasContent
+    }
+
+    /// Whether the quote at `index` is escaped (preceded by an odd number of backslashes).
+    private static func isEscaped(_ data: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        var backslashes = 0
+        var j = index - 1
+        while j >= 0, data[j] == UInt8(ascii: "\\") {
+            backslashes += 1
+            j -= 1
+        }
+        return backslashes % 2 == 1
+    }
+
     /// The facts in `data`, or nil when it is not a valid JSON object.
     /// - Parameters:
     ///   - wantModel: whether to decode the `model` string (only the first one is kept).

@@ -344,6 +344,17 @@ public struct SSEUsageScanner: Sendable {
             self.sawDone = true
             return false
         }
+        // The common event (a delta, no usage, no error, model already known) is classified by
+        // a byte scan; only events that may carry usage or an error are JSON-parsed.
+        if interesting && self.model != nil,
+            let hasContent = self.data.withUnsafeBufferPointer({ SSEEventInspector.quickContentCheck($0) })
+        {
+            if hasContent {
+                self.contentDeltas += 1
+                if self.firstContentAt == nil { self.firstContentAt = self.now }
+            }
+            return false
+        }
         guard interesting,
             let facts = SSEEventInspector.inspect(self.data, wantModel: self.model == nil, wantError: self.error == nil)
         else { return false }
