@@ -4,8 +4,16 @@
 // never has to handle the packed `struct epoll_event` itself.
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 static inline int ds4_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static inline int ds4_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+static inline void ds4_eventfd_signal(int fd) { uint64_t one = 1; ssize_t n = write(fd, &one, sizeof one); (void)n; }
+
+static inline void ds4_eventfd_drain(int fd) { uint64_t value; ssize_t n = read(fd, &value, sizeof value); (void)n; }
 
 static inline int ds4_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event event;

@@ -4,8 +4,11 @@ import Glibc
 import CLinuxShims
 import Synchronization
 
-/// One epoll instance on a dedicated thread that resumes suspended tasks when their sockets
-/// are ready, their deadline passes, or the server shuts down.
+/// One epoll instance that resumes suspended tasks when their sockets are ready, their deadline
+/// passes, or the server shuts down. It has no thread of its own: idle `WorkerExecutor`
+/// threads call `pollOnce`, so a ready socket resumes its task on the thread that will run it
+/// (no hand-off between a poller thread and a worker), and an eventfd wakes a polling worker
+/// when a job arrives from elsewhere.
 ///
 /// Each wait registers its descriptors with `EPOLLONESHOT` (re-armed per wait with
 /// `EPOLL_CTL_MOD`, added on first use), so a descriptor reports at most once per wait and
@@ -64,13 +67,24 @@ public final class Poller: Sendable {
     public static let shared = Poller()
 
     private let epfd: Int32
+    private let wakeFD: Int32
     private let state = Mutex(State())
+    /// Monotonic nanoseconds of the next deadline scan (any polling thread may do it).
+    private let nextScan = Atomic<UInt64>(0)
+    /// `epoll_event.data` of the wake-up eventfd.
+    static let wakeMarker = UInt64.max
 
     init() {
         epfd = ds4_epoll_create()
-        precondition(epfd >= 0, "epoll_create1 failed")
-        DetachedThread.start(stackSize: 128 * 1024) { [self] in self.run() }
+        wakeFD = ds4_eventfd()
+        precondition(epfd >= 0 && wakeFD >= 0, "epoll_create1/eventfd failed")
+        _ = ds4_epoll_ctl(epfd, Poller.ctlAdd, wakeFD, Poller.readable, Poller.wakeMarker)
+        // The shared executor's threads are the ones that poll.
+        _ = WorkerExecutor.shared
     }
+
+    /// Makes one thread blocked in `pollOnce` return (a job is waiting for it).
+    public func wake() { ds4_eventfd_signal(wakeFD) }
 
     /// A new shutdown group (one per server, so stopping one server wakes only its waiters).
     public func makeShutdownGroup() -> Int {
@@ -131,32 +145,47 @@ public final class Poller: Sendable {
         return taken
     }
 
-    private func run() {
-        var datas = [UInt64](repeating: 0, count: 256)
-        var masks = [UInt32](repeating: 0, count: 256)
-        var nextScan = Deadline.after(seconds: 0.02)
-        while true {
-            let n = ds4_epoll_wait(epfd, &datas, &masks, 256, 20)
-            if n < 0 && errno != EINTR { continue }
-            var ready: [(Waiter, Wake)] = []
-            if n > 0 {
+    /// Waits up to `timeoutMilliseconds` for readiness, resumes the waiters that are ready
+    /// (their tasks are enqueued on their executors) and, every 20 ms, times out the waiters
+    /// whose deadline passed. Called by idle worker threads.
+    public func pollOnce(timeoutMilliseconds: Int32) {
+        var datas = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                     UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var masks = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+                     UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        let capacity: Int32 = 16
+        let n = withUnsafeMutableBytes(of: &datas) { d in
+            withUnsafeMutableBytes(of: &masks) { m in
+                ds4_epoll_wait(epfd, d.baseAddress!.assumingMemoryBound(to: UInt64.self), m.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                               capacity, timeoutMilliseconds)
+            }
+        }
+        var ready: [(Waiter, Wake)] = []
+        if n > 0 {
+            withUnsafeBytes(of: &datas) { raw in
+                let events = raw.bindMemory(to: UInt64.self)
                 state.withLock { state in
                     for i in 0..<Int(n) {
-                        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: datas[i]))
+                        let data = events[i]
+                        if data == Poller.wakeMarker { continue }
+                        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
                         guard let id = state.waiterByFD[fd], let waiter = state.waiters.removeValue(forKey: id) else { continue }
                         for interest in waiter.interests where state.waiterByFD[interest.fd] == id { state.waiterByFD[interest.fd] = nil }
                         let index = waiter.interests.firstIndex { $0.fd == fd } ?? 0
                         ready.append((waiter, .ready(index)))
                     }
                 }
+                for i in 0..<Int(n) where events[i] == Poller.wakeMarker { ds4_eventfd_drain(wakeFD) }
             }
-            if nextScan.hasPassed {
-                nextScan = Deadline.after(seconds: 0.02)
-                let now = Deadline.now()
-                let expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
-                for waiter in expired { ready.append((waiter, .timedOut)) }
-            }
-            for (waiter, wake) in ready { finish(waiter, with: wake) }
         }
+        let now = Deadline.now()
+        let due = nextScan.load(ordering: .relaxed)
+        if now.nanoseconds >= due,
+            nextScan.compareExchange(expected: due, desired: now.nanoseconds + 20_000_000, ordering: .relaxed).exchanged
+        {
+            let expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
+            for waiter in expired { ready.append((waiter, .timedOut)) }
+        }
+        for (waiter, wake) in ready { finish(waiter, with: wake) }
     }
 }

@@ -1,22 +1,25 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Synchronization
 
 /// A task executor backed by a few dedicated threads: the proxy's connection tasks run here,
 /// apart from Swift's global pool (which callers, tests included, may block), so a blocked
-/// caller can never starve the server.
+/// caller can never starve the server. An idle worker polls the `Poller` itself (an event
+/// loop per thread over one shared epoll), so socket readiness turns into work on the same
+/// thread without a hand-off.
 public final class WorkerExecutor: TaskExecutor {
     private let queue = Mutex<JobQueue>(JobQueue())
-    /// Counts queued jobs; each worker takes one count per job it runs.
-    private let available = DispatchSemaphore(value: 0)
+    /// Workers blocked in `Poller.pollOnce`; a job enqueued while one waits wakes it.
+    private let polling = Atomic<Int>(0)
 
     struct JobQueue {
         var jobs: [UnownedJob] = []
         var head = 0
 
         mutating func push(_ job: UnownedJob) { jobs.append(job) }
+
+        var isEmpty: Bool { head >= jobs.count }
 
         mutating func pop() -> UnownedJob? {
             guard head < jobs.count else { return nil }
@@ -44,14 +47,21 @@ public final class WorkerExecutor: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         queue.withLock { $0.push(unowned) }
-        available.signal()
+        if polling.load(ordering: .acquiring) > 0 { Poller.shared.wake() }
     }
 
     private func work() {
+        let poller = Poller.shared
         while true {
-            available.wait()
-            guard let job = queue.withLock({ $0.pop() }) else { continue }
-            job.runSynchronously(on: asUnownedTaskExecutor())
+            if let job = queue.withLock({ $0.pop() }) {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+                continue
+            }
+            polling.add(1, ordering: .acquiringAndReleasing)
+            // Re-check after announcing: a job pushed before the announcement is seen here, one
+            // pushed after it wakes the poll.
+            if queue.withLock({ $0.isEmpty }) { poller.pollOnce(timeoutMilliseconds: 20) }
+            polling.subtract(1, ordering: .acquiringAndReleasing)
         }
     }
 }
