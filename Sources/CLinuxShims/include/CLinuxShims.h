@@ -6,8 +6,12 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 static inline int ds4_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/// Fills `buffer` from the kernel CSPRNG; returns the byte count or -1.
+static inline long ds4_getrandom(void *buffer, unsigned long length) { return getrandom(buffer, length, 0); }
 
 static inline int ds4_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 

@@ -10,10 +10,11 @@ import Synchronization
 /// (no hand-off between a poller thread and a worker), and an eventfd wakes a polling worker
 /// when a job arrives from elsewhere.
 ///
-/// Each wait registers its descriptors with `EPOLLONESHOT` (re-armed per wait with
-/// `EPOLL_CTL_MOD`, added on first use), so a descriptor reports at most once per wait and
-/// readiness nobody waits for is never delivered twice. Deadlines are checked every 20 ms,
-/// which is far finer than any timeout ds4-proxy uses.
+/// Descriptors are registered once, edge-triggered, for input, output and hang-up (no
+/// `epoll_ctl` per wait). An edge that arrives while nobody waits on the descriptor is kept as
+/// pending readiness and consumed by the next matching wait, so callers follow one rule: try
+/// the system call first and wait only after `EAGAIN`. `Socket.close()` forgets the
+/// descriptor. Deadlines are checked every 20 ms, far finer than any timeout ds4-proxy uses.
 public final class Poller: Sendable {
     /// Why a wait ended.
     public enum Wake: Sendable, Hashable {
@@ -44,9 +45,22 @@ public final class Poller: Sendable {
     static let error: UInt32 = 0x008
     static let hangUp: UInt32 = 0x010
     public static let readHangUp: UInt32 = 0x2000
-    static let oneShot: UInt32 = 1 << 30
+    static let edgeTriggered: UInt32 = 1 << 31
     static let ctlAdd: Int32 = 1
-    static let ctlMod: Int32 = 3
+    /// Bits that describe a lasting state rather than an edge.
+    static let sticky: UInt32 = readHangUp | hangUp | error
+    /// Everything a descriptor is registered for.
+    static let registeredEvents: UInt32 = readable | writable | readHangUp | edgeTriggered
+
+    /// The event bits that satisfy an interest (errors and hang-ups satisfy every interest:
+    /// the caller's next system call reports them).
+    static func satisfying(_ events: UInt32) -> UInt32 {
+        var mask = error | hangUp
+        if events & readable != 0 { mask |= readable | readHangUp }
+        if events & writable != 0 { mask |= writable }
+        if events & readHangUp != 0 { mask |= readHangUp }
+        return mask
+    }
 
     struct Waiter {
         var continuation: CheckedContinuation<Wake, Never>
@@ -61,6 +75,10 @@ public final class Poller: Sendable {
         var nextID: UInt64 = 1
         var shutDownGroups: Set<Int> = []
         var nextGroup = 1
+        /// Descriptors added to the epoll set.
+        var registered: Set<Int32> = []
+        /// Edges that arrived while nobody waited, by descriptor.
+        var pending: [Int32: UInt32] = [:]
     }
 
     /// The process-wide poller.
@@ -98,17 +116,69 @@ public final class Poller: Sendable {
     /// given) is shut down.
     public func wait(_ interests: [Interest], deadline: Deadline, shutdownGroup: Int? = nil) async -> Wake {
         await withCheckedContinuation { continuation in
+            var toAdd: [Int32] = []
             let early: Wake? = state.withLock { state -> Wake? in
                 if let shutdownGroup, state.shutDownGroups.contains(shutdownGroup) { return .shutdown }
+                for (index, interest) in interests.enumerated() {
+                    if let pending = state.pending[interest.fd], pending & Poller.satisfying(interest.events) != 0 {
+                        // Input/output edges are used up; hang-ups and errors are states: they stay.
+                        state.pending[interest.fd] = pending & ~(Poller.satisfying(interest.events) & ~Poller.sticky)
+                        return .ready(index)
+                    }
+                }
                 let id = state.nextID
                 state.nextID += 1
                 state.waiters[id] = Waiter(continuation: continuation, interests: interests, deadline: deadline, shutdownGroup: shutdownGroup)
-                for interest in interests { state.waiterByFD[interest.fd] = id }
+                for interest in interests {
+                    state.waiterByFD[interest.fd] = id
+                    if state.registered.insert(interest.fd).inserted { toAdd.append(interest.fd) }
+                }
                 return nil
             }
             if let early { return continuation.resume(returning: early) }
-            for interest in interests { arm(interest.fd, events: interest.events | Poller.error | Poller.hangUp) }
+            for fd in toAdd {
+                // A descriptor epoll refuses is reported ready: the caller's syscall gives the error.
+                if ds4_epoll_ctl(epfd, Poller.ctlAdd, fd, Poller.registeredEvents, UInt64(UInt32(bitPattern: fd))) != 0 && errno != EEXIST {
+                    deliver(fd: fd, mask: Poller.error)
+                }
+            }
         }
+    }
+
+    /// Drops what the poller knows about `fd`; called right before it is closed (closing
+    /// removes it from the epoll set, and the number may be reused).
+    public func forget(_ fd: Int32) {
+        state.withLock { state in
+            if state.registered.remove(fd) != nil { state.pending[fd] = nil }
+        }
+    }
+
+    /// Whether a hang-up or error edge arrived for `fd` while nobody waited (an idle pooled
+    /// upstream connection the server closed).
+    public func hasPendingHangUp(_ fd: Int32) -> Bool {
+        state.withLock { ($0.pending[fd] ?? 0) & (Poller.readHangUp | Poller.hangUp | Poller.error) != 0 }
+    }
+
+    /// Resumes the waiter on `fd` if `mask` satisfies it; otherwise remembers the edge.
+    private func deliver(fd: Int32, mask: UInt32) {
+        let resumed: (Waiter, Wake)? = state.withLock { state in Self.take(fd: fd, mask: mask, &state) }
+        if let (waiter, wake) = resumed { waiter.continuation.resume(returning: wake) }
+    }
+
+    private static func take(fd: Int32, mask: UInt32, _ state: inout State) -> (Waiter, Wake)? {
+        guard let id = state.waiterByFD[fd], let waiter = state.waiters[id],
+              let index = waiter.interests.firstIndex(where: { $0.fd == fd && mask & satisfying($0.events) != 0 })
+        else {
+            state.pending[fd, default: 0] |= mask
+            return nil
+        }
+        state.waiters[id] = nil
+        for interest in waiter.interests where state.waiterByFD[interest.fd] == id { state.waiterByFD[interest.fd] = nil }
+        // Keep what this wake did not use, and hang-up/error states for every later wait (an
+        // EOF that arrived with the last data has no edge of its own to come).
+        let kept = (mask & ~satisfying(waiter.interests[index].events)) | (mask & sticky)
+        if kept != 0 { state.pending[fd, default: 0] |= kept }
+        return (waiter, .ready(index))
     }
 
     /// Wakes every waiter of `group`, now and later.
@@ -117,22 +187,7 @@ public final class Poller: Sendable {
             state.shutDownGroups.insert(group)
             return takeWaiters(&state) { $0.shutdownGroup == group }
         }
-        for waiter in woken { finish(waiter, with: .shutdown) }
-    }
-
-    private func arm(_ fd: Int32, events: UInt32) {
-        let mask = events | Poller.oneShot
-        if ds4_epoll_ctl(epfd, Poller.ctlMod, fd, mask, UInt64(UInt32(bitPattern: fd))) != 0 {
-            _ = ds4_epoll_ctl(epfd, Poller.ctlAdd, fd, mask, UInt64(UInt32(bitPattern: fd)))
-        }
-    }
-
-    /// Disarms a waiter's other descriptors (one-shot disarmed only the one that fired).
-    private func finish(_ waiter: Waiter, with wake: Wake) {
-        for interest in waiter.interests {
-            _ = ds4_epoll_ctl(epfd, Poller.ctlMod, interest.fd, Poller.oneShot, UInt64(UInt32(bitPattern: interest.fd)))
-        }
-        waiter.continuation.resume(returning: wake)
+        for waiter in woken { waiter.continuation.resume(returning: .shutdown) }
     }
 
     private func takeWaiters(_ state: inout State, where predicate: (Waiter) -> Bool) -> [Waiter] {
@@ -164,15 +219,13 @@ public final class Poller: Sendable {
         if n > 0 {
             withUnsafeBytes(of: &datas) { raw in
                 let events = raw.bindMemory(to: UInt64.self)
-                state.withLock { state in
-                    for i in 0..<Int(n) {
-                        let data = events[i]
-                        if data == Poller.wakeMarker { continue }
-                        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
-                        guard let id = state.waiterByFD[fd], let waiter = state.waiters.removeValue(forKey: id) else { continue }
-                        for interest in waiter.interests where state.waiterByFD[interest.fd] == id { state.waiterByFD[interest.fd] = nil }
-                        let index = waiter.interests.firstIndex { $0.fd == fd } ?? 0
-                        ready.append((waiter, .ready(index)))
+                withUnsafeBytes(of: &masks) { rawMasks in
+                    let eventMasks = rawMasks.bindMemory(to: UInt32.self)
+                    state.withLock { state in
+                        for i in 0..<Int(n) where events[i] != Poller.wakeMarker {
+                            let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: events[i]))
+                            if let resumed = Self.take(fd: fd, mask: eventMasks[i], &state) { ready.append(resumed) }
+                        }
                     }
                 }
                 for i in 0..<Int(n) where events[i] == Poller.wakeMarker { ds4_eventfd_drain(wakeFD) }
@@ -186,6 +239,6 @@ public final class Poller: Sendable {
             let expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
             for waiter in expired { ready.append((waiter, .timedOut)) }
         }
-        for (waiter, wake) in ready { finish(waiter, with: wake) }
+        for (waiter, wake) in ready { waiter.continuation.resume(returning: wake) }
     }
 }

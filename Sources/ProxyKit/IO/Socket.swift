@@ -39,6 +39,7 @@ public struct Socket: Sendable, Hashable {
     }
 
     public func close() {
+        Poller.shared.forget(fd)
         _ = Glibc.close(fd)
     }
 

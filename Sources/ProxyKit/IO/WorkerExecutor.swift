@@ -20,6 +20,7 @@ public final class WorkerExecutor: TaskExecutor {
         mutating func push(_ job: UnownedJob) { jobs.append(job) }
 
         var isEmpty: Bool { head >= jobs.count }
+        var count: Int { jobs.count - head }
 
         mutating func pop() -> UnownedJob? {
             guard head < jobs.count else { return nil }
@@ -34,7 +35,7 @@ public final class WorkerExecutor: TaskExecutor {
     }
 
     /// The process-wide executor the server uses unless told otherwise.
-    public static let shared = WorkerExecutor()
+    public static let shared = WorkerExecutor(threads: Int(getenv("DS4_PROXY_WORKER_THREADS").map { String(cString: $0) } ?? "") ?? 0)
 
     /// Starts `threads` workers (default: one per core).
     public init(threads: Int = 0) {
@@ -46,11 +47,26 @@ public final class WorkerExecutor: TaskExecutor {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        queue.withLock { $0.push(unowned) }
-        if polling.load(ordering: .acquiring) > 0 { Poller.shared.wake() }
+        let depth = queue.withLock { queue in
+            queue.push(unowned)
+            return queue.count
+        }
+        // A worker that enqueues runs the job itself next: wake a polling worker only when
+        // there is more than that one job, or when the job comes from another thread.
+        if polling.load(ordering: .acquiring) > 0 && (depth > 1 || !WorkerExecutor.isWorkerThread) { Poller.shared.wake() }
     }
 
+    /// Marks worker threads (a pthread key: Swift has no cheaper thread-local).
+    private static let workerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var isWorkerThread: Bool { pthread_getspecific(workerKey) != nil }
+
     private func work() {
+        pthread_setspecific(WorkerExecutor.workerKey, UnsafeRawPointer(bitPattern: 1))
         let poller = Poller.shared
         while true {
             if let job = queue.withLock({ $0.pop() }) {

@@ -1,3 +1,5 @@
+import CLinuxShims
+
 /// Request ids: the client's `X-Request-Id` when it is short and plain, otherwise a new
 /// random 128-bit hex id. The id is sent upstream, returned to the client and logged.
 public enum RequestID {
@@ -19,16 +21,25 @@ public enum RequestID {
     }
 
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        for half in 0..<2 {
-            var value = generator.next()
-            for i in 0..<16 {
-                out[half * 16 + i] = digits[Int(value & 0xF)]
-                value >>= 4
-            }
+        // One getrandom(2) for all 128 bits (SystemRandomNumberGenerator makes one per 64).
+        var random = (UInt64(0), UInt64(0))
+        let filled = withUnsafeMutableBytes(of: &random) { ds4_getrandom($0.baseAddress, 16) }
+        if filled != 16 {
+            var generator = SystemRandomNumberGenerator()
+            random = (generator.next(), generator.next())
         }
-        return String(decoding: out, as: UTF8.self)
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 32) { out in
+            digits.withUTF8Buffer { hex in
+                for (half, word) in [random.0, random.1].enumerated() {
+                    var value = word
+                    for i in 0..<16 {
+                        out[half * 16 + i] = hex[Int(value & 0xF)]
+                        value >>= 4
+                    }
+                }
+            }
+            return 32
+        }
     }
 }

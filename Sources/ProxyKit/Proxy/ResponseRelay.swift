@@ -69,6 +69,8 @@ struct ResponseRelay {
         }
 
         var upstreamKeepAlive = head.keepAlive
+        // The head's read may have left more bytes in the socket: read before the first wait.
+        var drained = false
         while true {
             var finished = false
             while !finished {
@@ -95,18 +97,25 @@ struct ResponseRelay {
                 }
                 out.removeAll(keepingCapacity: true)
             }
-            switch await exchange.wait(upstream: lease.socket, client: client.socket,
-                                 deadline: Deadline.after(seconds: exchange.idleTimeout).earliest(total)) {
-            case .clientHungUp:
-                pool.discard(lease.socket, abort: true)
-                return .clientGone(meter.summary)
-            case .timedOut:
-                return await exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
-            case .upstreamReadable:
-                break
+            if drained {
+                switch await exchange.wait(upstream: lease.socket, client: client.socket,
+                                           deadline: Deadline.after(seconds: exchange.idleTimeout).earliest(total)) {
+                case .clientHungUp:
+                    pool.discard(lease.socket, abort: true)
+                    return .clientGone(meter.summary)
+                case .timedOut:
+                    return await exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
+                case .upstreamReadable:
+                    break
+                }
             }
             switch exchange.readUpstream(lease.socket, into: buffer, parser: &parser) {
-            case .bytes, .wouldBlock: continue
+            case .bytes(let empty):
+                drained = empty
+                continue
+            case .wouldBlock:
+                drained = true
+                continue
             case .closed:
                 // EOF: a body that runs until close ends here; any other body was cut short.
                 while let event = try? parser.finish() {

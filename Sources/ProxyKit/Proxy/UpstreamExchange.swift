@@ -49,6 +49,7 @@ struct UpstreamExchange {
             parser = HTTPResponseParser()
             parser.expectResponse(toMethod: method)
             var receivedAny = false
+            var drained = true
             // A failure before any response byte on a reused connection: retry once, fresh.
             func retryOrFail(_ error: UpstreamError) async -> UpstreamError? {
                 pool.discard(lease.socket)
@@ -79,19 +80,25 @@ struct UpstreamExchange {
                     head = h
                     break attempt
                 }
-                switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
-                case .clientHungUp:
-                    pool.discard(lease.socket, abort: true)
-                    return .clientGone(nil)
-                case .timedOut:
-                    pool.discard(lease.socket, abort: true)
-                    return .failedBeforeResponse(.responseTimedOut)
-                case .upstreamReadable:
-                    break
+                if drained {
+                    switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+                    case .clientHungUp:
+                        pool.discard(lease.socket, abort: true)
+                        return .clientGone(nil)
+                    case .timedOut:
+                        pool.discard(lease.socket, abort: true)
+                        return .failedBeforeResponse(.responseTimedOut)
+                    case .upstreamReadable:
+                        break
+                    }
                 }
                 switch readUpstream(lease.socket, into: buffer, parser: &parser) {
-                case .bytes: receivedAny = true
-                case .wouldBlock: continue
+                case .bytes(let empty):
+                    receivedAny = true
+                    drained = empty
+                case .wouldBlock:
+                    drained = true
+                    continue
                 case .closed:
                     if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
                     continue attempt
@@ -117,6 +124,7 @@ struct UpstreamExchange {
     ) async -> ExchangeOutcome {
         var body: [UInt8] = []
         var complete = false
+        var drained = true
         while !complete {
             do {
                 while let event = try parser.next() {
@@ -132,17 +140,21 @@ struct UpstreamExchange {
                 pool.discard(lease.socket)
                 return .failedBeforeResponse(.closedBeforeResponse)
             }
-            switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
-            case .clientHungUp:
-                pool.discard(lease.socket, abort: true)
-                return .clientGone(nil)
-            case .timedOut:
-                pool.discard(lease.socket, abort: true)
-                return .failedBeforeResponse(.responseTimedOut)
-            case .upstreamReadable:
-                break
+            if drained {
+                switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+                case .clientHungUp:
+                    pool.discard(lease.socket, abort: true)
+                    return .clientGone(nil)
+                case .timedOut:
+                    pool.discard(lease.socket, abort: true)
+                    return .failedBeforeResponse(.responseTimedOut)
+                case .upstreamReadable:
+                    break
+                }
             }
-            if readUpstream(lease.socket, into: buffer, parser: &parser) == .closed {
+            let read = readUpstream(lease.socket, into: buffer, parser: &parser)
+            drained = read != .bytes(drained: false)
+            if read == .closed {
                 if case .end? = try? parser.finish() {
                     complete = true
                 } else {
@@ -173,14 +185,16 @@ struct UpstreamExchange {
         return .upstreamCut(metered, reason: reason)
     }
 
-    enum ReadOutcome { case bytes, wouldBlock, closed }
+    /// `drained`: the read found the socket empty (fewer bytes than asked for). The poller is
+    /// edge-triggered, so a caller waits only when the last read drained the socket.
+    enum ReadOutcome: Equatable { case bytes(drained: Bool), wouldBlock, closed }
 
     func readUpstream(_ socket: Socket, into buffer: UnsafeMutableRawBufferPointer, parser: inout HTTPResponseParser) -> ReadOutcome {
         do {
             switch try socket.read(into: buffer) {
             case .bytes(let n):
                 parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                return .bytes
+                return .bytes(drained: n < buffer.count)
             case .wouldBlock: return .wouldBlock
             case .endOfFile: return .closed
             }

@@ -18,6 +18,9 @@ public final class ClientConnection {
     /// Whether the current request's body (or its `.end`) has been consumed.
     private var messageComplete = true
     private var closed = false
+    /// Whether the last read found the socket empty (EAGAIN, or fewer bytes than asked for).
+    /// A new connection counts as drained: registering it reports data already waiting.
+    private var drained = true
 
     /// Size of the per-connection read buffer; only touched pages cost memory.
     static let readBufferSize = 64 * 1024
@@ -60,6 +63,16 @@ public final class ClientConnection {
             // A partly received head runs on the header deadline; an idle connection on the
             // keep-alive one (and closes quietly when it passes or the server stops).
             if !parser.isIdle, headDeadline == nil { headDeadline = .after(seconds: timeouts.header) }
+            if let headDeadline, headDeadline.hasPassed { throw .timedOut }
+            // Read before waiting: the poller is edge-triggered, so a wait is only right once
+            // the socket is drained.
+            if !drained {
+                switch fill() {
+                case .bytes: continue
+                case .wouldBlock: break
+                case .endOfFile, .failed: return nil
+                }
+            }
             let idle = parser.isIdle
             let deadline = idle && requestCount > 0 ? idleDeadline : (headDeadline ?? idleDeadline)
             switch await waitReadable(deadline: deadline, watchShutdown: idle) {
@@ -93,6 +106,14 @@ public final class ClientConnection {
                 case .head: throw .malformed(.invalidRequestLine)
                 }
                 continue
+            }
+            if total.hasPassed { throw .timedOut }
+            if !drained {
+                switch fill() {
+                case .bytes: continue
+                case .wouldBlock: break
+                case .endOfFile, .failed: throw .clientGone
+                }
             }
             let deadline = Deadline.after(seconds: timeouts.bodyIdle).earliest(total)
             switch await waitReadable(deadline: deadline, watchShutdown: false) {
@@ -129,9 +150,12 @@ public final class ClientConnection {
         do {
             switch try socket.read(into: readBuffer) {
             case .bytes(let n):
+                drained = n < readBuffer.count
                 parser.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
                 return .bytes
-            case .wouldBlock: return .wouldBlock
+            case .wouldBlock:
+                drained = true
+                return .wouldBlock
             case .endOfFile: return .endOfFile
             }
         } catch {

@@ -1,5 +1,19 @@
 /// Minimal JSON text helpers for the few bodies the proxy writes itself.
 public enum JSONText {
+    /// Appends `value` as a JSON string literal. Plain ASCII (the common case: ids, names,
+    /// IPs) is copied as is; anything else goes through `quoted`.
+    public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        var plain = true
+        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 {
+            plain = false
+            break
+        }
+        guard plain else { return out.append(contentsOf: quoted(value).utf8) }
+        out.append(0x22)
+        out.append(contentsOf: value.utf8)
+        out.append(0x22)
+    }
+
     /// `value` as a JSON string literal, quotes included.
     public static func quoted(_ value: String) -> String {
         var out = "\""

@@ -41,7 +41,7 @@ public final class UpstreamPool: Sendable {
             // `idleSince` may be a hair after a clock read taken before the pop (another
             // thread released it meanwhile): compare without unsigned subtraction.
             let freshUntil = candidate.idleSince.nanoseconds + UInt64(idleTimeout * 1e9)
-            if Deadline.now().nanoseconds < freshUntil, !candidate.socket.peerHasHungUp() {
+            if Deadline.now().nanoseconds < freshUntil, !Poller.shared.hasPendingHangUp(candidate.socket.fd) {
                 return Lease(socket: candidate.socket, reused: true)
             }
             candidate.socket.close()
@@ -101,7 +101,7 @@ public final class UpstreamPool: Sendable {
             let limit = UInt64(idleTimeout * 1e9)
             let expired = idle.withLock { list -> [IdleConnection] in
                 let now = Deadline.now().nanoseconds
-                let old = list.filter { $0.idleSince.nanoseconds + limit <= now || $0.socket.peerHasHungUp() }
+                let old = list.filter { $0.idleSince.nanoseconds + limit <= now || Poller.shared.hasPendingHangUp($0.socket.fd) }
                 list.removeAll { entry in old.contains { $0.socket == entry.socket } }
                 return old
             }

@@ -47,17 +47,74 @@ struct ResponseMeter {
                                firstContentAt: nil, sawDone: false, streamErrorReason: nil)
     }
 
-    /// `usage.prompt_tokens` / `usage.completion_tokens` of a JSON response body.
+    /// `usage.prompt_tokens` / `usage.completion_tokens` of a JSON response body. vLLM puts
+    /// `usage` near the end; the object after the last `"usage":` is parsed on its own, and
+    /// the whole body only when that fails.
     static func jsonUsage(_ body: [UInt8]) -> TokenUsage? {
-        let scanner = JSONScanner(body)
+        if let start = lastUsageObject(in: body), let usage = usageCounts(JSONScanner(Array(body[start...])), prefix: true) {
+            return usage
+        }
+        return usageCounts(JSONScanner(body), prefix: false)
+    }
+
+    /// The index of the `{` that follows the last `"usage":` in `body`.
+    private static func lastUsageObject(in body: [UInt8]) -> Int? {
+        let key = Array("\"usage\":".utf8)
+        var i = body.count - key.count
+        while i >= 0 {
+            if body[i] == 0x22, body[i..<(i + key.count)].elementsEqual(key) {
+                var j = i + key.count
+                while j < body.count, body[j] == 0x20 { j += 1 }
+                return j < body.count && body[j] == UInt8(ascii: "{") ? j : nil
+            }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Reads the counts from a usage object (`prefix`: the scanner starts at the object and
+    /// what follows it is ignored) or from a whole body's top-level `usage`.
+    private static func usageCounts(_ scanner: JSONScanner, prefix: Bool) -> TokenUsage? {
+        if prefix {
+            guard let end = objectEnd(scanner.bytes) else { return nil }
+            let object = JSONScanner(Array(scanner.bytes[..<end]))
+            guard let members = try? object.topLevelMembers() else { return nil }
+            return counts(object, members)
+        }
         guard let members = try? scanner.topLevelMembers(),
               let usage = members.last(where: { $0.key == "usage" })?.value, usage.kind == .object else { return nil }
+        return counts(scanner, scanner.members(of: usage))
+    }
+
+    private static func counts(_ scanner: JSONScanner, _ members: [JSONMember]) -> TokenUsage {
         var prompt: Int?
         var completion: Int?
-        for field in scanner.members(of: usage) {
+        for field in members {
             if field.key == "prompt_tokens" { prompt = scanner.int(field.value) }
             if field.key == "completion_tokens" { completion = scanner.int(field.value) }
         }
         return TokenUsage(promptTokens: prompt, completionTokens: completion)
+    }
+
+    /// The index just past the object that starts at index 0 (strings and escapes respected).
+    private static func objectEnd(_ bytes: [UInt8]) -> Int? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for (i, byte) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                continue
+            }
+            switch byte {
+            case 0x22: inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return i + 1 }
+            default: break
+            }
+        }
+        return nil
     }
 }

@@ -3,12 +3,12 @@ import Glibc
 #endif
 
 /// Restores the index from the journal after a crash: every journal line newer than the
-/// index's newest record (minus a margin: index batches and journal lines can finish slightly out of order) and missing from
+/// index's newest record (minus a margin: the index writer takes records in journal order, give or take concurrent requests) and missing from
 /// the index (by request id and ts) is inserted. Only the journal's tail is read.
 public enum UsageReconciler {
     /// Lines are considered back to this many seconds before the index's newest record
-    /// (requests finish out of order; a batch may have been half-written). Default 300.
-    static let marginSeconds = 60
+    /// (journal order and index order differ only between concurrent requests). Default 5.
+    static let marginSeconds = 5
 
     /// Returns how many records were inserted.
     public static func reconcile(journalPath: String, db: SQLiteConnection) throws(SQLiteError) -> Int {

@@ -55,15 +55,37 @@ public struct UsageRecord: Sendable, Hashable {
         self.clientIP = clientIP
     }
 
-    /// The journal line, newline included, keys in contract order.
+    /// The journal line, newline included, keys in contract order. Built straight into bytes:
+    /// it is written once per request.
     public var jsonLine: [UInt8] {
-        func string(_ value: String?) -> String { value.map(JSONText.quoted) ?? "null" }
-        func int(_ value: Int?) -> String { value.map(String.init) ?? "null" }
-        var text = "{\"ts\":\"\(UTCTimestamp.format(secondsSinceEpoch: ts))\",\"user\":\(string(user)),\"model\":\(string(model))"
-        text += ",\"prompt_tokens\":\(int(promptTokens)),\"completion_tokens\":\(int(completionTokens)),\"duration_ms\":\(durationMs)"
-        text += ",\"request_id\":\(string(requestID)),\"key_id\":\(string(keyID)),\"status\":\(status),\"stream\":\(stream)"
-        text += ",\"ttft_ms\":\(int(ttftMs)),\"usage_source\":\"\(usageSource.rawValue)\",\"reason\":\(string(reason)),\"client_ip\":\(string(clientIP))}\n"
-        return Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        func raw(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
+        func string(_ value: String?) {
+            guard let value else { return raw("null") }
+            JSONText.appendQuoted(value, to: &out)
+        }
+        func int(_ value: Int?) {
+            guard let value else { return raw("null") }
+            out.append(contentsOf: String(value).utf8)
+        }
+        raw("{\"ts\":\"")
+        out.append(contentsOf: UTCTimestamp.format(secondsSinceEpoch: ts).utf8)
+        raw("\",\"user\":"); string(user)
+        raw(",\"model\":"); string(model)
+        raw(",\"prompt_tokens\":"); int(promptTokens)
+        raw(",\"completion_tokens\":"); int(completionTokens)
+        raw(",\"duration_ms\":"); int(durationMs)
+        raw(",\"request_id\":"); string(requestID)
+        raw(",\"key_id\":"); string(keyID)
+        raw(",\"status\":"); int(status)
+        raw(",\"stream\":"); if stream { raw("true") } else { raw("false") }
+        raw(",\"ttft_ms\":"); int(ttftMs)
+        raw(",\"usage_source\":\""); out.append(contentsOf: usageSource.rawValue.utf8)
+        raw("\",\"reason\":"); string(reason)
+        raw(",\"client_ip\":"); string(clientIP)
+        raw("}\n")
+        return out
     }
 
     /// Parses one journal line (without its newline); nil when it is not a usage record.
