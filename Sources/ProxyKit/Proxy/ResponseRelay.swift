@@ -37,7 +37,8 @@ struct ResponseRelay {
         var meter = ResponseMeter(head: head, removeUsageChunk: removeUsageChunk && streamsChunked)
 
         var out: [UInt8] = []
-        out.reserveCapacity(UpstreamExchange.readSize + 512)
+        // A small response goes out in one write; a stream grows this once to its read size.
+        if case .contentLength(let n) = head.framing { out.reserveCapacity(min(n, UpstreamExchange.readSize) + 1024) } else { out.reserveCapacity(4096) }
         HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &out)
         var forwarded = 0
         var heldBack: [UInt8] = []

@@ -33,8 +33,7 @@ struct UpstreamExchange {
         bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, removeUsageChunk: Bool = false,
         beforeFinal: (MeteredResponse) -> Void = { _ in }
     ) async -> ExchangeOutcome {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
-        defer { buffer.deallocate() }
+        let buffer = client.upstreamReadBuffer
         let total = Deadline.after(seconds: totalTimeout)
 
         var lease: UpstreamPool.Lease

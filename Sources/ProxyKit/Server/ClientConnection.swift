@@ -37,6 +37,18 @@ public final class ClientConnection {
     deinit {
         assert(closed, "ClientConnection leaked an open socket")
         readBuffer.deallocate()
+        upstreamBuffer?.deallocate()
+    }
+
+    private var upstreamBuffer: UnsafeMutableRawBufferPointer?
+
+    /// A 64 KiB buffer for reading this connection's upstream responses, allocated on first
+    /// use and reused for every request on the connection.
+    var upstreamReadBuffer: UnsafeMutableRawBufferPointer {
+        if let upstreamBuffer { return upstreamBuffer }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: UpstreamExchange.readSize, alignment: 16)
+        upstreamBuffer = buffer
+        return buffer
     }
 
     /// Whether the response to the current request may leave the connection open.
