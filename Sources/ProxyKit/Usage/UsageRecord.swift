@@ -70,7 +70,7 @@ public struct UsageRecord: Sendable, Hashable {
             out.append(contentsOf: String(value).utf8)
         }
         raw("{\"ts\":\"")
-        out.append(contentsOf: UTCTimestamp.format(secondsSinceEpoch: ts).utf8)
+        out.append(contentsOf: UTCTimestamp.cachedFormat(secondsSinceEpoch: ts).utf8)
         raw("\",\"user\":"); string(user)
         raw(",\"model\":"); string(model)
         raw(",\"prompt_tokens\":"); int(promptTokens)
