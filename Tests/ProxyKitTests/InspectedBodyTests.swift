@@ -15,9 +15,9 @@ struct InspectedBodyTests {
         #expect(!body.includeUsage)
         #expect(body.maxTokens == 16)
         #expect(body.needsUsageInjection)
-        #expect(body.promptBytes == 11)
+        #expect(body.promptBytes == #"[{"role":"user","content":"hello there"}]"#.utf8.count)
         #expect(body.promptParts == 1)
-        #expect(body.estimatedPromptTokens == 3 + 4)
+        #expect(body.estimatedPromptTokens == (body.promptBytes + 3) / 4)
     }
 
     @Test func maxCompletionTokensWinsWhenNonNull() throws {
@@ -27,14 +27,13 @@ struct InspectedBodyTests {
         #expect(try inspect(#"{"model":"m"}"#).maxTokens == nil)
     }
 
-    @Test func promptSizeCountsPartsPromptsAndInputs() throws {
-        let parts = try inspect(#"{"messages":[{"role":"user","content":[{"type":"text","text":"abcd"},{"type":"image_url","image_url":{"url":"x"}}]},{"role":"assistant","content":"efgh"}]}"#)
-        #expect(parts.promptBytes == 8 && parts.promptParts == 2)
-        let prompts = try inspect(#"{"prompt":["abcd","efghijkl"]}"#)
-        #expect(prompts.promptBytes == 12 && prompts.promptParts == 2)
-        let tokens = try inspect(#"{"prompt":[[1,2,3]]}"#)
-        #expect(tokens.promptBytes == 12)
-        #expect(try inspect(#"{"input":"abcdefgh"}"#).promptBytes == 8)
+    @Test func promptSizeIsTheRawPromptJSON() throws {
+        #expect(try inspect(#"{"prompt":["abcd","efghijkl"],"model":"m"}"#).promptBytes == #"["abcd","efghijkl"]"#.utf8.count)
+        #expect(try inspect(#"{"input":"abcdefgh"}"#).promptBytes == 10)
+        #expect(try inspect(#"{"model":"m"}"#).estimatedPromptTokens == 0)
+        let big = String(repeating: "word ", count: 40_000)
+        let estimate = try inspect(#"{"messages":[{"role":"user","content":"\#(big)"}]}"#).estimatedPromptTokens
+        #expect(estimate >= 50_000 && estimate <= 50_020)
     }
 
     @Test func includeUsageIsSplicedWithoutTouchingOtherBytes() throws {

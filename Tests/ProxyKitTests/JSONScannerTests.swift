@@ -412,3 +412,21 @@ struct JSONScannerTests {
         (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
     }
 }
+
+struct JSONScannerWordSkipTests {
+    /// The 8-byte fast path must stop at every byte it may not skip, at every alignment.
+    @Test func plainASCIISkipStopsAtEverySpecialByte() {
+        let specials: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x0A, 0x80, 0xC3, 0xFF]
+        for special in specials {
+            for position in 0..<24 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 24)
+                bytes[position] = special
+                let stop = bytes.withUnsafeBufferPointer { JSONScanner.skipPlainASCII($0, from: 0) }
+                #expect(stop <= position, "byte \(special) at \(position)")
+                #expect(position - stop < 8)
+            }
+        }
+        let plain = [UInt8](repeating: UInt8(ascii: " "), count: 20) + Array("~!#$".utf8)
+        #expect(plain.withUnsafeBufferPointer { JSONScanner.skipPlainASCII($0, from: 0) } == 24)
+    }
+}

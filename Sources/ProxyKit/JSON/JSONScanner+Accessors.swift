@@ -125,6 +125,8 @@ extension JSONScanner {
     private static func skipString(_ p: UnsafeBufferPointer<UInt8>, at start: Int, limit: Int) -> Int? {
         var i = start + 1
         while i < limit {
+            i = min(JSONScanner.skipPlainASCII(p, from: i), limit)
+            guard i < limit else { break }
             switch p[i] {
             case UInt8(ascii: "\""): return i + 1
             case UInt8(ascii: "\\"): i += 2

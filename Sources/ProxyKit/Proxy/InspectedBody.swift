@@ -9,9 +9,9 @@ public struct InspectedBody: Sendable, Hashable {
     public var includeUsage = false
     /// `max_completion_tokens` when non-null, else `max_tokens` (vLLM's precedence).
     public var maxTokens: Int?
-    /// Bytes of prompt text (message contents, `prompt`, `input`), the basis of the estimate.
+    /// Bytes of the raw `messages` / `prompt` / `input` JSON, the basis of the estimate.
     public var promptBytes = 0
-    /// Messages (or prompts/inputs) counted.
+    /// How many of those fields the body has (0 or 1 in practice).
     public var promptParts = 0
 
     /// Where `stream_options` is, and where the top-level object's last member ends (for the
@@ -51,46 +51,20 @@ public struct InspectedBody: Sendable, Hashable {
                 }
             case "max_tokens": maxTokensField = scanner.int(value)
             case "max_completion_tokens": maxCompletionTokensField = scanner.int(value)
-            case "messages":
-                for message in scanner.elements(of: value) where message.kind == .object {
-                    promptParts += 1
-                    for field in scanner.members(of: message) where field.key == "content" {
-                        countText(field.value, scanner)
-                    }
-                }
-            case "prompt", "input":
-                if value.kind == .array {
-                    for item in scanner.elements(of: value) {
-                        promptParts += 1
-                        // A token-id list: each element is one token (about 4 bytes of text).
-                        if item.kind == .array { promptBytes += scanner.elements(of: item).count * 4 } else { countText(item, scanner) }
-                    }
-                } else {
-                    promptParts += 1
-                    countText(value, scanner)
-                }
+            case "messages", "prompt", "input":
+                // The raw JSON of the prompt, structure included: no second pass over a body
+                // that may be megabytes (the estimate only matters when vLLM reports no usage).
+                promptBytes += value.range.count
+                promptParts += 1
             default: break
             }
         }
     }
 
-    private mutating func countText(_ value: JSONValueRef, _ scanner: JSONScanner) {
-        switch value.kind {
-        case .string: promptBytes += value.range.count - 2
-        case .array:
-            // Content parts: [{"type":"text","text":"…"}, …]
-            for part in scanner.elements(of: value) where part.kind == .object {
-                for field in scanner.members(of: part) where field.key == "text" && field.value.kind == .string {
-                    promptBytes += field.value.range.count - 2
-                }
-            }
-        default: break
-        }
-    }
-
-    /// A cheap prompt-size estimate in tokens: about 4 bytes of text per token, plus a few
-    /// template tokens per message. Used only when the upstream reports no usage.
-    public var estimatedPromptTokens: Int { (promptBytes + 3) / 4 + promptParts * 4 }
+    /// A cheap prompt-size estimate in tokens: about 4 bytes per token over the prompt's raw
+    /// JSON (its keys and quotes stand in for the chat template's tokens). Used only when the
+    /// upstream reports no usage.
+    public var estimatedPromptTokens: Int { (promptBytes + 3) / 4 }
 
     /// Whether the proxy must ask for usage on the client's behalf.
     public var needsUsageInjection: Bool { stream && !includeUsage }
