@@ -233,6 +233,19 @@ struct ReverseProxyTests {
         #expect(proxy.upstream.requests.map(\.target) == ["/v1/completions", "/v1/models", "/v1/completions"])
     }
 
+    @Test func largeBodyFollowedByAPipelinedRequest() throws {
+        let proxy = try ProxyHarness()
+        let client = try proxy.client()
+        let json = #"{"model":"m","messages":[{"role":"user","content":"\#(String(repeating: "x", count: 300_000))"}],"max_tokens":1}"#
+        try client.send(RawRequest.post("/v1/chat/completions", json: json) + RawRequest.get("/v1/models"))
+        #expect(try client.readResponse().status == 200)
+        #expect(try client.readResponse(method: "GET").text.contains(#""object":"list""#))
+        #expect(proxy.upstream.requests.first?.body == Array(json.utf8))
+        // The connection stays in step for more requests.
+        try client.send(RawRequest.get("/healthz"))
+        #expect(try client.readResponse(method: "GET").status == 200)
+    }
+
     @Test func keepAliveServesManyRequestsOnOneConnectionAndReusesUpstream() throws {
         let proxy = try ProxyHarness()
         let client = try proxy.client()

@@ -85,7 +85,7 @@ public struct ReverseProxy: HTTPRequestHandler {
         let exchange = UpstreamExchange(pool: pool, idleTimeout: configuration.upstreamIdleTimeout, totalTimeout: configuration.streamTimeout)
         var recordedOnCompletion = false
         let outcome = await exchange.run(
-            request: upstreamRequest.bytes, method: route.method, client: connection, clientHead: head, requestID: request.requestID,
+            request: upstreamRequest, method: route.method, client: connection, clientHead: head, requestID: request.requestID,
             bodyFilter: bodyFilter, removeUsageChunk: injected
         ) { metered in
             record(request, metered: metered, reason: metered.status >= 400 ? "upstream_error" : metered.streamErrorReason)

@@ -29,7 +29,7 @@ struct UpstreamExchange {
     ///   - beforeFinal: called before the response's last bytes are written (the usage
     ///     record is written there, so a client that saw its response complete finds it).
     func run(
-        request: [UInt8], method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String,
+        request: UpstreamRequest, method: String, client: ClientConnection, clientHead: HTTPRequestHead, requestID: String,
         bodyFilter: (@Sendable ([UInt8]) -> [UInt8]?)? = nil, removeUsageChunk: Bool = false,
         beforeFinal: (MeteredResponse) -> Void = { _ in }
     ) async -> ExchangeOutcome {
@@ -58,7 +58,7 @@ struct UpstreamExchange {
                 return nil
             }
             do {
-                try await lease.socket.writeAsync(request, stallTimeout: idleTimeout)
+                try await request.send(on: lease.socket, stallTimeout: idleTimeout)
             } catch {
                 if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
                 continue attempt

@@ -34,10 +34,38 @@ public struct UpstreamRequest: Sendable {
         self.headers = headers
     }
 
+    /// Bodies up to this size go out in the same write as the head; larger ones are written
+    /// on their own rather than copied behind it.
+    static let coalescedBodyLimit = 16 * 1024
+
+    /// Writes the request to `socket`.
+    func send(on socket: Socket, stallTimeout: Double) async throws(SocketError) {
+        if body.count <= Self.coalescedBodyLimit {
+            try await socket.writeAsync(bytes, stallTimeout: stallTimeout)
+        } else {
+            try await socket.writeAsync(head, stallTimeout: stallTimeout)
+            try await socket.writeAsync(body, stallTimeout: stallTimeout)
+        }
+    }
+
+    /// The request line and header block.
+    public var head: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        appendHead(to: &out)
+        return out
+    }
+
     /// The request line, head and body as one buffer (one write).
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + body.count)
+        appendHead(to: &out)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    private func appendHead(to out: inout [UInt8]) {
         out.append(contentsOf: "\(route.method) \(route.path) HTTP/1.1\r\n".utf8)
         for field in headers {
             out.append(contentsOf: field.name.utf8)
@@ -46,7 +74,5 @@ public struct UpstreamRequest: Sendable {
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
-        out.append(contentsOf: body)
-        return out
     }
 }

@@ -111,9 +111,13 @@ public final class ClientConnection {
         }
         let total = Deadline.after(seconds: timeouts.body)
         while !messageComplete {
+            if case .contentLength(let length) = head.framing, parser.bufferedByteCount == 0, body.count < length {
+                try await readRemainingBody(into: &body, length: length, total: total)
+                continue
+            }
             if let event = try parseNext() {
                 switch event {
-                case .body(let bytes): body.append(contentsOf: bytes)
+                case .body(let bytes): if body.isEmpty { body = bytes } else { body.append(contentsOf: bytes) }
                 case .end: messageComplete = true
                 case .head: throw .malformed(.invalidRequestLine)
                 }
@@ -138,6 +142,38 @@ public final class ClientConnection {
             }
         }
         return body
+    }
+
+    /// Reads the rest of a `Content-Length` body straight from the socket into `body`, once
+    /// the parser holds no buffered bytes: a large body is then copied once, not through the
+    /// parser's buffer and events. Exactly the missing bytes are read (a pipelined request
+    /// stays in the socket), and the parser restarts at the message boundary afterwards.
+    private func readRemainingBody(into body: inout [UInt8], length: Int, total: Deadline) async throws(ConnectionError) {
+        var filled = body.count
+        body.append(contentsOf: repeatElement(0, count: length - filled))
+        while filled < length {
+            if total.hasPassed { throw .timedOut }
+            let start = filled
+            let result: Socket.ReadResult
+            do {
+                result = try body.withUnsafeMutableBytes { raw throws(SocketError) in
+                    try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<length]))
+                }
+            } catch {
+                throw .clientGone
+            }
+            switch result {
+            case .bytes(let n): filled += n
+            case .endOfFile: throw .clientGone
+            case .wouldBlock:
+                let deadline = Deadline.after(seconds: timeouts.bodyIdle).earliest(total)
+                if await waitReadable(deadline: deadline, watchShutdown: false) == .timedOut { throw .timedOut }
+            }
+        }
+        // A pipelined request may already wait in the socket: read before the next wait.
+        drained = false
+        parser = HTTPRequestParser(limits: parser.limits)
+        messageComplete = true
     }
 
     /// Consumes the `.end` of a bodiless request so the next pipelined request can be read.
