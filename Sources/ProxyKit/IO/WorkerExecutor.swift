@@ -35,7 +35,7 @@ public final class WorkerExecutor: TaskExecutor {
     }
 
     /// The process-wide executor the server uses unless told otherwise.
-    public static let shared = WorkerExecutor(threads: Int(getenv("DS4_PROXY_WORKER_THREADS").map { String(cString: $0) } ?? "") ?? 0)
+    public static let shared = WorkerExecutor()
 
     /// Starts `threads` workers (default: one per core).
     public init(threads: Int = 0) {
