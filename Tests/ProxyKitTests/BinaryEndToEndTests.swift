@@ -365,18 +365,23 @@ struct MeteringEndToEndTests {
         let seen = completed.withLock { $0 }
         #expect(seen.count >= 300)
 
-        // Every journal line parses (none torn); every completed request has exactly one line.
-        let lines = try journal(proxy.dataDirectory)
-        let records = lines.compactMap { UsageRecord(jsonLine: Array($0.utf8)) }
-        #expect(records.count == lines.count)
-        var perID: [String: Int] = [:]
-        for record in records { perID[record.requestID, default: 0] += 1 }
-        for id in seen { #expect(perID[id] == 1, "request \(id)") }
+        // Every completed request has exactly one line. Only the last line can be torn (the
+        // kill landed inside a write that crossed a page): its client never saw completion.
+        let before = try journal(proxy.dataDirectory)
+        #expect(before.dropLast().allSatisfy { UsageRecord(jsonLine: Array($0.utf8)) != nil })
 
-        // Restart: reconciliation puts every journal line into the index exactly once.
+        // Restart: a torn tail is cut, and reconciliation puts every journal line into the
+        // index exactly once.
         let restarted = try ProxyProcess(upstream: upstream.url, dataDirectory: proxy.dataDirectory)
         restarted.signal(SIGTERM)
         #expect(restarted.waitForExit(seconds: 10) == 0)
+        let lines = try journal(proxy.dataDirectory)
+        let records = lines.compactMap { UsageRecord(jsonLine: Array($0.utf8)) }
+        #expect(records.count == lines.count, "a torn line survived the restart")
+        #expect(lines.count >= before.count - 1)
+        var perID: [String: Int] = [:]
+        for record in records { perID[record.requestID, default: 0] += 1 }
+        for id in seen { #expect(perID[id] == 1, "request \(id)") }
         var rowsPerID: [String: Int] = [:]
         for row in try indexRows(proxy.dataDirectory) { rowsPerID[row.requestID, default: 0] += 1 }
         for id in seen { #expect(rowsPerID[id] == 1, "request \(id) in the index") }

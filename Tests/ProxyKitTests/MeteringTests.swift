@@ -166,3 +166,19 @@ extension Array where Element == UInt8 {
 extension InspectedBody {
     static func estimate(_ text: String) -> Int? { (try? InspectedBody(body: Array(text.utf8)))?.estimatedPromptTokens }
 }
+
+struct UsageJournalTests {
+    @Test func aTornLastLineIsCutAtOpen() throws {
+        let dir = ProxyProcess.makeTemporaryDirectory()
+        let path = dir + "/usage.jsonl"
+        try Data("{\"a\":1}\n{\"b\":2}\n{\"c\":".utf8).write(to: URL(fileURLWithPath: path))
+        let journal = try UsageJournal(path: path)
+        #expect(journal.repairedBytes == 5)
+        journal.append(Array("{\"d\":4}\n".utf8))
+        journal.close()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n")
+        let clean = try UsageJournal(path: path)
+        #expect(clean.repairedBytes == 0)
+        clean.close()
+    }
+}

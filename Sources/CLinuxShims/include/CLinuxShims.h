@@ -7,8 +7,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <malloc.h>
 
 static inline int ds4_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/// Caps glibc's malloc arenas (M_ARENA_MAX).
+static inline int ds4_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
 
 /// Fills `buffer` from the kernel CSPRNG; returns the byte count or -1.
 static inline long ds4_getrandom(void *buffer, unsigned long length) { return getrandom(buffer, length, 0); }

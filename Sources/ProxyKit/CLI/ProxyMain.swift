@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxShims
 import Foundation
 
 /// The `ds4-proxy` executable's logic (its `main.swift` only calls `run`).
@@ -63,6 +64,10 @@ public enum ProxyMain {
         for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
+        // glibc gives each allocating thread its own arena (up to 8 per core); the proxy's
+        // few threads allocate for many connections, and per-thread arenas fragment into
+        // RSS (measured: 86 MiB vs 49 MiB with two arenas under 1,000 idle + 200 streams).
+        _ = ds4_limit_malloc_arenas(2)
 
         let config: ProxyConfiguration
         do { config = try options.load(environment: environment) } catch {

@@ -79,18 +79,7 @@ struct UpstreamExchange {
                     head = h
                     break attempt
                 }
-                if drained {
-                    switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
-                    case .clientHungUp:
-                        pool.discard(lease.socket, abort: true)
-                        return .clientGone(nil)
-                    case .timedOut:
-                        pool.discard(lease.socket, abort: true)
-                        return .failedBeforeResponse(.responseTimedOut)
-                    case .upstreamReadable:
-                        break
-                    }
-                }
+                if drained, let failure = await awaitResponseBytes(lease, client: client, total: total) { return failure }
                 switch readUpstream(lease.socket, into: buffer, parser: &parser) {
                 case .bytes(let empty):
                     receivedAny = true
@@ -139,18 +128,7 @@ struct UpstreamExchange {
                 pool.discard(lease.socket)
                 return .failedBeforeResponse(.closedBeforeResponse)
             }
-            if drained {
-                switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
-                case .clientHungUp:
-                    pool.discard(lease.socket, abort: true)
-                    return .clientGone(nil)
-                case .timedOut:
-                    pool.discard(lease.socket, abort: true)
-                    return .failedBeforeResponse(.responseTimedOut)
-                case .upstreamReadable:
-                    break
-                }
-            }
+            if drained, let failure = await awaitResponseBytes(lease, client: client, total: total) { return failure }
             let read = readUpstream(lease.socket, into: buffer, parser: &parser)
             drained = read != .bytes(drained: false)
             if read == .closed {
@@ -173,6 +151,21 @@ struct UpstreamExchange {
             return .clientGone(metered)
         }
         return .completed(metered, keepClientOpen: keepAlive)
+    }
+
+    /// Waits for the upstream to send (more of) a response that has not reached the client yet;
+    /// returns the outcome when the client left or the upstream stayed silent too long.
+    private func awaitResponseBytes(_ lease: UpstreamPool.Lease, client: ClientConnection, total: Deadline) async -> ExchangeOutcome? {
+        switch await wait(upstream: lease.socket, client: client.socket, deadline: Deadline.after(seconds: idleTimeout).earliest(total)) {
+        case .clientHungUp:
+            pool.discard(lease.socket, abort: true)
+            return .clientGone(nil)
+        case .timedOut:
+            pool.discard(lease.socket, abort: true)
+            return .failedBeforeResponse(.responseTimedOut)
+        case .upstreamReadable:
+            return nil
+        }
     }
 
     /// Ends a response that cannot complete: whatever decoded bytes are pending are sent, but

@@ -22,6 +22,29 @@ public final class UsageJournal: Sendable {
     public init(path: String) throws(SocketError) {
         self.path = path
         fd = try Self.open(path)
+        repairedBytes = Self.repairTornTail(path)
+    }
+
+    /// Bytes of a torn last line removed at open (0 when the journal ended cleanly).
+    public let repairedBytes: Int
+
+    /// A `kill -9` during a `write(2)` that crosses a page boundary can leave half a line
+    /// (the kernel stops between pages for a fatal signal). That request's client never saw
+    /// its response complete, so the fragment is cut off, and the next line starts clean.
+    static func repairTornTail(_ path: String) -> Int {
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { _ = Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return 0 }
+        let size = Int(info.st_size)
+        let window = min(size, 1 << 20)
+        var tail = [UInt8](repeating: 0, count: window)
+        let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(size - window)) }
+        guard n == window, tail.last != 0x0A else { return 0 }
+        let keep = tail.lastIndex(of: 0x0A).map { size - window + $0 + 1 } ?? (window == size ? 0 : size)
+        guard keep < size, ftruncate(fd, off_t(keep)) == 0 else { return 0 }
+        return size - keep
     }
 
     static func open(_ path: String) throws(SocketError) -> Int32 {

@@ -19,6 +19,9 @@ public final class UsageMeter: Sendable {
         do { journal = try UsageJournal(path: journalPath) } catch {
             throw .dataDirectory("cannot open the usage journal \(journalPath): \(error)")
         }
+        if journal.repairedBytes > 0 {
+            logger.warning("usage journal ended in a torn line (crash during a write); removed it", ["bytes": String(journal.repairedBytes)])
+        }
         let db = try ProxyDatabase.open(dataDirectory: dataDirectory)
         defer { db.close() }
         do {
