@@ -63,7 +63,9 @@ public final class Poller: Sendable {
     }
 
     struct Waiter {
-        var continuation: CheckedContinuation<Wake, Never>
+        /// Unsafe (no per-wait check object): a waiter leaves `state` under the lock before it
+        /// is resumed, so it is resumed exactly once.
+        var continuation: UnsafeContinuation<Wake, Never>
         var interests: [Interest]
         var deadline: Deadline
         var shutdownGroup: Int?
@@ -115,7 +117,7 @@ public final class Poller: Sendable {
     /// Suspends until one of `interests` is ready, `deadline` passes, or `shutdownGroup` (if
     /// given) is shut down.
     public func wait(_ interests: [Interest], deadline: Deadline, shutdownGroup: Int? = nil) async -> Wake {
-        await withCheckedContinuation { continuation in
+        await withUnsafeContinuation { continuation in
             var toAdd: [Int32] = []
             let early: Wake? = state.withLock { state -> Wake? in
                 if let shutdownGroup, state.shutDownGroups.contains(shutdownGroup) { return .shutdown }
