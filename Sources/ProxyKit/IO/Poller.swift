@@ -77,8 +77,11 @@ public final class Poller: Sendable {
         var nextID: UInt64 = 1
         var shutDownGroups: Set<Int> = []
         var nextGroup = 1
-        /// Descriptors added to the epoll set.
-        var registered: Set<Int32> = []
+        /// Descriptors in the epoll set, each with the generation of its registration. An
+        /// event carries the generation it was registered with, so an event for a closed
+        /// descriptor whose number was reused is dropped, not credited to the new socket.
+        var registered: [Int32: UInt32] = [:]
+        var nextGeneration: UInt32 = 1
         /// Edges that arrived while nobody waited, by descriptor.
         var pending: [Int32: UInt32] = [:]
     }
@@ -118,7 +121,7 @@ public final class Poller: Sendable {
     /// given) is shut down.
     public func wait(_ interests: [Interest], deadline: Deadline, shutdownGroup: Int? = nil) async -> Wake {
         await withUnsafeContinuation { continuation in
-            var toAdd: [Int32] = []
+            var toAdd: [(fd: Int32, generation: UInt32)] = []
             let early: Wake? = state.withLock { state -> Wake? in
                 if let shutdownGroup, state.shutDownGroups.contains(shutdownGroup) { return .shutdown }
                 for (index, interest) in interests.enumerated() {
@@ -133,15 +136,22 @@ public final class Poller: Sendable {
                 state.waiters[id] = Waiter(continuation: continuation, interests: interests, deadline: deadline, shutdownGroup: shutdownGroup)
                 for interest in interests {
                     state.waiterByFD[interest.fd] = id
-                    if state.registered.insert(interest.fd).inserted { toAdd.append(interest.fd) }
+                    if state.registered[interest.fd] == nil {
+                        let generation = state.nextGeneration
+                        state.nextGeneration &+= 1
+                        state.registered[interest.fd] = generation
+                        toAdd.append((interest.fd, generation))
+                    }
                 }
                 return nil
             }
             if let early { return continuation.resume(returning: early) }
-            for fd in toAdd {
+            for (fd, generation) in toAdd {
                 // A descriptor epoll refuses is reported ready: the caller's syscall gives the error.
-                if ds4_epoll_ctl(epfd, Poller.ctlAdd, fd, Poller.registeredEvents, UInt64(UInt32(bitPattern: fd))) != 0 && errno != EEXIST {
-                    deliver(fd: fd, mask: Poller.error)
+                if ds4_epoll_ctl(epfd, Poller.ctlAdd, fd, Poller.registeredEvents, Poller.eventData(fd: fd, generation: generation)) != 0
+                    && errno != EEXIST
+                {
+                    deliver(fd: fd, generation: generation, mask: Poller.error)
                 }
             }
         }
@@ -151,8 +161,14 @@ public final class Poller: Sendable {
     /// removes it from the epoll set, and the number may be reused).
     public func forget(_ fd: Int32) {
         state.withLock { state in
-            if state.registered.remove(fd) != nil { state.pending[fd] = nil }
+            state.registered[fd] = nil
+            state.pending[fd] = nil
         }
+    }
+
+    /// `epoll_event.data`: the registration's generation above the descriptor.
+    static func eventData(fd: Int32, generation: UInt32) -> UInt64 {
+        UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
     }
 
     /// Whether a hang-up or error edge arrived for `fd` while nobody waited (an idle pooled
@@ -162,12 +178,14 @@ public final class Poller: Sendable {
     }
 
     /// Resumes the waiter on `fd` if `mask` satisfies it; otherwise remembers the edge.
-    private func deliver(fd: Int32, mask: UInt32) {
-        let resumed: (Waiter, Wake)? = state.withLock { state in Self.take(fd: fd, mask: mask, &state) }
+    private func deliver(fd: Int32, generation: UInt32, mask: UInt32) {
+        let resumed: (Waiter, Wake)? = state.withLock { state in Self.take(fd: fd, generation: generation, mask: mask, &state) }
         if let (waiter, wake) = resumed { waiter.continuation.resume(returning: wake) }
     }
 
-    private static func take(fd: Int32, mask: UInt32, _ state: inout State) -> (Waiter, Wake)? {
+    private static func take(fd: Int32, generation: UInt32, mask: UInt32, _ state: inout State) -> (Waiter, Wake)? {
+        // An event from an earlier registration of this number (closed, then reused): drop it.
+        guard state.registered[fd] == generation else { return nil }
         guard let id = state.waiterByFD[fd], let waiter = state.waiters[id],
               let index = waiter.interests.firstIndex(where: { $0.fd == fd && mask & satisfying($0.events) != 0 })
         else {
@@ -226,7 +244,8 @@ public final class Poller: Sendable {
                     state.withLock { state in
                         for i in 0..<Int(n) where events[i] != Poller.wakeMarker {
                             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: events[i]))
-                            if let resumed = Self.take(fd: fd, mask: eventMasks[i], &state) { ready.append(resumed) }
+                            let generation = UInt32(truncatingIfNeeded: events[i] >> 32)
+                            if let resumed = Self.take(fd: fd, generation: generation, mask: eventMasks[i], &state) { ready.append(resumed) }
                         }
                     }
                 }
