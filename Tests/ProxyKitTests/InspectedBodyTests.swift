@@ -16,7 +16,6 @@ struct InspectedBodyTests {
         #expect(body.maxTokens == 16)
         #expect(body.needsUsageInjection)
         #expect(body.promptBytes == #"[{"role":"user","content":"hello there"}]"#.utf8.count)
-        #expect(body.promptParts == 1)
         #expect(body.estimatedPromptTokens == (body.promptBytes + 3) / 4)
     }
 

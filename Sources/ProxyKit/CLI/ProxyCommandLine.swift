@@ -118,9 +118,11 @@ public enum ProxyCommandLine {
 }
 
 extension CommandLineError {
-    /// `--help` after a command: not an error, the caller prints usage and exits 0.
-    static func helpRequested(_ command: String) -> CommandLineError { CommandLineError("help:\(command)") }
-    public var isHelpRequest: Bool { message.hasPrefix("help:") }
+    static func helpRequested(_ command: String) -> CommandLineError {
+        var request = CommandLineError("\(command): help requested")
+        request.isHelpRequest = true
+        return request
+    }
 }
 
 extension String {

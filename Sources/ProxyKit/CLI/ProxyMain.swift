@@ -74,9 +74,6 @@ public enum ProxyMain {
             return fail("ds4-proxy: \(error)", status: 2)
         }
         let logger = Logger(level: Logger.Level(name: config.logLevel) ?? .info)
-        if let problem = DataDirectory.prepare(config.dataDir) {
-            return fail("ds4-proxy: \(problem)", status: 1)
-        }
         let authenticator: Authenticator
         do { authenticator = try Authenticator(dataDirectory: config.dataDir, logger: logger) } catch {
             return fail("ds4-proxy: \(error)", status: 1)

@@ -12,8 +12,6 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
     case timedOut
     /// A host or address could not be resolved or parsed.
     case badAddress(String)
-    /// The server is shutting down.
-    case shuttingDown
 
     /// Captures `errno` right after a failed call (errno is only valid after a -1 return).
     static func makeFailed(_ op: String) -> SocketError {
@@ -34,7 +32,6 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
         case .disconnected: return "connection closed by peer"
         case .timedOut: return "timed out"
         case let .badAddress(text): return "bad address: \(text)"
-        case .shuttingDown: return "shutting down"
         }
     }
 }

@@ -1,16 +1,5 @@
 /// Header rules at the proxy boundary (RFC 9110 §7.6.1).
 public enum HopByHopHeaders {
-    /// Fields that describe one connection and never cross a proxy (`Proxy-*` too).
-    static let names = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"]
-
-    /// Whether `name` is hop-by-hop, including `Proxy-*` and the tokens `Connection` names.
-    /// Compares ASCII case-insensitively without allocating (it runs for every header).
-    static func isHopByHop(_ name: String, connectionTokens: [String]) -> Bool {
-        if names.contains(where: { name.equalsASCIICaseInsensitive($0) }) { return true }
-        if name.utf8.count >= 6, name.utf8.prefix(6).elementsEqual("proxy-".utf8, by: { ($0 | 0x20) == $1 }) { return true }
-        return connectionTokens.contains { name.equalsASCIICaseInsensitive($0) }
-    }
-
     /// Whether the response field is dropped before the client sees it: hop-by-hop (not the
     /// `Connection`-named ones), framing, or the upstream's request id. A first-letter switch
     /// keeps the common fields (`date`, `server`, `content-type`, `vary`) to one comparison.

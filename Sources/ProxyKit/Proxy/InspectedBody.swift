@@ -11,8 +11,6 @@ public struct InspectedBody: Sendable, Hashable {
     public var maxTokens: Int?
     /// Bytes of the raw `messages` / `prompt` / `input` JSON, the basis of the estimate.
     public var promptBytes = 0
-    /// How many of those fields the body has (0 or 1 in practice).
-    public var promptParts = 0
 
     /// Where `stream_options` is, and where the top-level object's last member ends (for the
     /// `include_usage` splice).
@@ -55,7 +53,6 @@ public struct InspectedBody: Sendable, Hashable {
                 // The raw JSON of the prompt, structure included: no second pass over a body
                 // that may be megabytes (the estimate only matters when vLLM reports no usage).
                 promptBytes += value.range.count
-                promptParts += 1
             default: break
             }
         }

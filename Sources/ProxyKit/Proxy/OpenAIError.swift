@@ -57,6 +57,5 @@ public struct OpenAIError: Error, Sendable, Hashable {
     public static func modelNotAllowed(_ model: String) -> OpenAIError {
         OpenAIError(status: 403, message: "Your key may not use the model '\(model)'.", type: "invalid_request_error", code: "model_not_allowed", param: "model")
     }
-    public static let shuttingDown = OpenAIError(status: 503, message: "The proxy is shutting down. Please retry.", type: "server_error", code: "shutting_down")
     public static let tooManyConnections = OpenAIError(status: 503, message: "Too many open connections. Please retry.", type: "server_error", code: "too_many_connections")
 }

@@ -337,25 +337,20 @@ public struct SSEUsageScanner: Sendable {
 
     /// Records what the completed event's data says; returns whether to drop the event.
     private mutating func dispatch() -> Bool {
-        let (isDone, interesting) = self.data.withUnsafeBufferPointer {
-            (SSEEventInspector.isDone($0), SSEEventInspector.mentionsInspectedKey($0))
-        }
-        if isDone {
+        if self.data.withUnsafeBufferPointer({ SSEEventInspector.isDone($0) }) {
             self.sawDone = true
             return false
         }
-        // The common event (a delta, no usage, no error, model already known) is classified by
-        // a byte scan; only events that may carry usage or an error are JSON-parsed.
-        if interesting && self.model != nil,
-            let hasContent = self.data.withUnsafeBufferPointer({ SSEEventInspector.quickContentCheck($0) })
-        {
+        // Once the model is known, the common event (a delta, no usage, no error) is classified
+        // by one byte scan; only events that may carry usage or an error are JSON-parsed.
+        if self.model != nil, let hasContent = self.data.withUnsafeBufferPointer({ SSEEventInspector.quickContentCheck($0) }) {
             if hasContent {
                 self.contentDeltas += 1
                 if self.firstContentAt == nil { self.firstContentAt = self.now }
             }
             return false
         }
-        guard interesting,
+        guard self.data.withUnsafeBufferPointer({ SSEEventInspector.mentionsInspectedKey($0) }),
             let facts = SSEEventInspector.inspect(self.data, wantModel: self.model == nil, wantError: self.error == nil)
         else { return false }
         if self.model == nil, let model = facts.model { self.model = model }
