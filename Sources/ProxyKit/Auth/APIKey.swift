@@ -40,10 +40,10 @@ public struct APIKey: Sendable, Hashable {
 
     /// `sk-ds4-` + at least 32 base62 characters, and nothing else.
     public static func isWellFormed(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        let head = Array(prefix.utf8)
-        guard bytes.count >= head.count + 32, bytes.count <= head.count + 128, Array(bytes[0..<head.count]) == head else { return false }
-        return bytes[head.count...].allSatisfy { b in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        let bytes = text.utf8
+        let head = prefix.utf8
+        guard bytes.count >= head.count + 32, bytes.count <= head.count + 128, bytes.starts(with: head) else { return false }
+        return bytes.dropFirst(head.count).allSatisfy { b in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
     }
 
     /// The public id: the first 8 characters after the prefix.

@@ -70,11 +70,11 @@ public final class Authenticator: Sendable {
 
     /// The key of a `Bearer` credential, or nil when the value is not one.
     static func bearerKey(_ value: String) -> APIKey? {
-        let bytes = Array(value.utf8)
-        guard bytes.count > 7, String(decoding: bytes[0..<6], as: UTF8.self).equalsASCIICaseInsensitive("bearer"), bytes[6] == 0x20 else { return nil }
-        var start = 7
-        while start < bytes.count, bytes[start] == 0x20 { start += 1 }
-        return APIKey(presented: String(decoding: bytes[start...], as: UTF8.self))
+        let bytes = value.utf8
+        guard bytes.count > 7, bytes.prefix(6).elementsEqual("bearer".utf8, by: { ($0 | 0x20) == $1 }),
+              bytes.dropFirst(6).first == 0x20 else { return nil }
+        let key = bytes.dropFirst(7).drop { $0 == 0x20 }
+        return APIKey(presented: String(Substring(key)))
     }
 
     // MARK: - Sync thread

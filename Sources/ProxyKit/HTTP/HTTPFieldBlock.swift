@@ -2,7 +2,7 @@
 /// enforcing the line, block and count limits. Shared by both parsers and `ChunkedDecoder`.
 struct HTTPFieldBlock: Sendable {
     /// The fields so far, in arrival order.
-    private(set) var headers = HTTPHeaders()
+    private(set) var headers = HTTPHeaders(reservingCapacity: 16)
     /// Bytes of the field lines so far, each with its CRLF (the final empty line is not counted).
     private(set) var byteCount = 0
     /// What the framing and connection rules need, gathered while the fields are parsed.

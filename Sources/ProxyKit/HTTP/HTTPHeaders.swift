@@ -17,6 +17,12 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
 
     public init() { self.fields = [] }
 
+    /// Room for `capacity` fields without regrowing (a head's fields are appended one by one).
+    public init(reservingCapacity capacity: Int) {
+        self.fields = []
+        fields.reserveCapacity(capacity)
+    }
+
     public init(_ pairs: [(String, String)]) {
         self.fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
@@ -84,19 +90,27 @@ extension StringProtocol {
     /// folding would make "K" (Kelvin sign) equal "k".
     @inlinable
     public func equalsASCIICaseInsensitive<Other: StringProtocol>(_ other: Other) -> Bool {
-        var a = self.utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case let (x?, y?):
-                if x == y { continue }
-                let lx = (x >= 0x41 && x <= 0x5A) ? x | 0x20 : x
-                let ly = (y >= 0x41 && y <= 0x5A) ? y | 0x20 : y
-                if lx != ly { return false }
-            default: return false
-            }
+        // Lengths first (O(1) for native strings): most header-name comparisons end here.
+        guard self.utf8.count == other.utf8.count else { return false }
+        if let equal = self.utf8.withContiguousStorageIfAvailable({ a in
+            other.utf8.withContiguousStorageIfAvailable { b in Self.equalsASCIICaseInsensitive(a, b) }
+        }), let equal {
+            return equal
         }
+        return self.utf8.elementsEqual(other.utf8) { x, y in
+            x == y || ((x >= 0x41 && x <= 0x5A) ? x | 0x20 : x) == ((y >= 0x41 && y <= 0x5A) ? y | 0x20 : y)
+        }
+    }
+
+    @inlinable
+    static func equalsASCIICaseInsensitive(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count {
+            let x = a[i], y = b[i]
+            if x == y { continue }
+            if ((x >= 0x41 && x <= 0x5A) ? x | 0x20 : x) != ((y >= 0x41 && y <= 0x5A) ? y | 0x20 : y) { return false }
+        }
+        return true
     }
 
     /// Lowercases ASCII letters only.

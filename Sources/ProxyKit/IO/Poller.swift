@@ -106,8 +106,14 @@ public final class Poller: Sendable {
         _ = WorkerExecutor.shared
     }
 
+    /// Set from a `wake()` until a poller drains the eventfd: wakes in between would only add
+    /// writes (the eventfd is one counter, and the woken thread takes every queued job).
+    private let wakePending = Atomic<Bool>(false)
+
     /// Makes one thread blocked in `pollOnce` return (a job is waiting for it).
-    public func wake() { ds4_eventfd_signal(wakeFD) }
+    public func wake() {
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) { ds4_eventfd_signal(wakeFD) }
+    }
 
     /// A new shutdown group (one per server, so stopping one server wakes only its waiters).
     public func makeShutdownGroup() -> Int {
@@ -222,8 +228,10 @@ public final class Poller: Sendable {
 
     /// Waits up to `timeoutMilliseconds` for readiness, resumes the waiters that are ready
     /// (their tasks are enqueued on their executors) and, every 20 ms, times out the waiters
-    /// whose deadline passed. Called by idle worker threads.
-    public func pollOnce(timeoutMilliseconds: Int32) {
+    /// whose deadline passed. Called by idle worker threads; `beforeResuming` runs once, before
+    /// any waiter is resumed (the executor stops counting the thread as polling there, so the
+    /// jobs it enqueues next do not wake another thread for nothing).
+    public func pollOnce(timeoutMilliseconds: Int32, beforeResuming: () -> Void = {}) {
         var datas = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
                      UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var masks = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
@@ -249,7 +257,10 @@ public final class Poller: Sendable {
                         }
                     }
                 }
-                for i in 0..<Int(n) where events[i] == Poller.wakeMarker { ds4_eventfd_drain(wakeFD) }
+                for i in 0..<Int(n) where events[i] == Poller.wakeMarker {
+                    wakePending.store(false, ordering: .releasing)
+                    ds4_eventfd_drain(wakeFD)
+                }
             }
         }
         let now = Deadline.now()
@@ -260,6 +271,7 @@ public final class Poller: Sendable {
             let expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
             for waiter in expired { ready.append((waiter, .timedOut)) }
         }
+        beforeResuming()
         for (waiter, wake) in ready { waiter.continuation.resume(returning: wake) }
     }
 }

@@ -76,8 +76,13 @@ public final class WorkerExecutor: TaskExecutor {
             polling.add(1, ordering: .acquiringAndReleasing)
             // Re-check after announcing: a job pushed before the announcement is seen here, one
             // pushed after it wakes the poll.
-            if queue.withLock({ $0.isEmpty }) { poller.pollOnce(timeoutMilliseconds: 20) }
-            polling.subtract(1, ordering: .acquiringAndReleasing)
+            if queue.withLock({ $0.isEmpty }) {
+                // This thread stops counting as polling before it resumes the ready tasks: it
+                // runs them itself, so only a second job needs another (really polling) thread.
+                poller.pollOnce(timeoutMilliseconds: 20) { polling.subtract(1, ordering: .acquiringAndReleasing) }
+            } else {
+                polling.subtract(1, ordering: .acquiringAndReleasing)
+            }
         }
     }
 }

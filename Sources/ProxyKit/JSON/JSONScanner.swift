@@ -53,6 +53,7 @@ public struct JSONScanner: Sendable {
             var stack: [Bool] = []
             stack.reserveCapacity(Swift.min(maxDepth, 64))
             var members: [JSONMember] = []
+            if collect { members.reserveCapacity(8) }
             var rootKind = JSONValueKind.null
             var pendingKey = ""
             var pendingKeyRange = 0..<0

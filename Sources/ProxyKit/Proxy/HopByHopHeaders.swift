@@ -26,7 +26,7 @@ public enum HopByHopHeaders {
            !connection.equalsASCIICaseInsensitive("close") {
             tokens = upstream.tokens("Connection")
         }
-        var out = HTTPHeaders()
+        var out = HTTPHeaders(reservingCapacity: upstream.count)
         for field in upstream {
             if isDroppedResponseField(field.name) { continue }
             if !tokens.isEmpty && tokens.contains(where: { field.name.equalsASCIICaseInsensitive($0) }) { continue }

@@ -1,4 +1,5 @@
 import CLinuxShims
+import Synchronization
 
 /// Request ids: the client's `X-Request-Id` when it is short and plain, otherwise a new
 /// random 128-bit hex id. The id is sent upstream, returned to the client and logged.
@@ -20,14 +21,32 @@ public enum RequestID {
         }
     }
 
-    public static func generate() -> String {
-        // One getrandom(2) for all 128 bits (SystemRandomNumberGenerator makes one per 64).
-        var random = (UInt64(0), UInt64(0))
-        let filled = withUnsafeMutableBytes(of: &random) { ds4_getrandom($0.baseAddress, 16) }
-        if filled != 16 {
-            var generator = SystemRandomNumberGenerator()
-            random = (generator.next(), generator.next())
+    /// Random bytes fetched 4 KiB at a time: one getrandom(2) per 256 ids instead of one per
+    /// request. Ids only need to be unique and unguessable, and the bytes are used once each.
+    private static let randomPool = Mutex<RandomPool>(RandomPool())
+
+    struct RandomPool {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var used = 4096
+
+        mutating func take16() -> (UInt64, UInt64) {
+            if used + 16 > bytes.count {
+                let filled = bytes.withUnsafeMutableBytes { ds4_getrandom($0.baseAddress, UInt($0.count)) }
+                if filled != bytes.count {
+                    var generator = SystemRandomNumberGenerator()
+                    return (generator.next(), generator.next())
+                }
+                used = 0
+            }
+            defer { used += 16 }
+            return bytes.withUnsafeBytes {
+                ($0.loadUnaligned(fromByteOffset: used, as: UInt64.self), $0.loadUnaligned(fromByteOffset: used + 8, as: UInt64.self))
+            }
         }
+    }
+
+    public static func generate() -> String {
+        let random = randomPool.withLock { $0.take16() }
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 32) { out in
             digits.withUTF8Buffer { hex in

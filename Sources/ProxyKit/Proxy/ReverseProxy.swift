@@ -127,7 +127,7 @@ public struct ReverseProxy: HTTPRequestHandler {
     private func health(_ head: HTTPRequestHead, _ connection: ClientConnection, _ requestID: String) async -> Bool {
         guard await bodyConsumed(head, connection) else { return false }
         let keepAlive = connection.keepAliveAfter(head)
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingCapacity: 8)
         headers.add("Content-Type", "application/json")
         headers.add("X-Request-Id", requestID)
         do { try await connection.writeResponse(status: 200, headers: headers, body: Array(#"{"status":"ok"}"#.utf8), keepAlive: keepAlive) } catch {

@@ -14,7 +14,7 @@ public struct UpstreamRequest: Sendable {
     ) {
         self.route = route
         self.body = body
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingCapacity: 8)
         headers.add("Host", upstream.hostHeader)
         for name in HopByHopHeaders.forwardedRequestFields {
             if let value = clientHeaders[first: name] { headers.add(name, value) }

@@ -241,7 +241,7 @@ public final class ClientConnection {
 
     /// Answers with an OpenAI-shaped error.
     public func writeError(_ error: OpenAIError, requestID: String?, keepAlive: Bool) async {
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingCapacity: 8)
         headers.add("Content-Type", "application/json")
         for (name, value) in error.headers { headers.add(name, value) }
         if let requestID { headers.add("X-Request-Id", requestID) }

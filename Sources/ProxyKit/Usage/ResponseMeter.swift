@@ -51,15 +51,19 @@ struct ResponseMeter {
     /// `usage` near the end; the object after the last `"usage":` is parsed on its own, and
     /// the whole body only when that fails.
     static func jsonUsage(_ body: [UInt8]) -> TokenUsage? {
-        if let start = lastUsageObject(in: body), let usage = usageCounts(JSONScanner(Array(body[start...])), prefix: true) {
-            return usage
+        if let start = lastUsageObject(in: body), let end = objectEnd(body, from: start) {
+            // Only the usage object is copied and scanned (a few dozen bytes).
+            let object = JSONScanner(Array(body[start..<end]))
+            if let members = try? object.topLevelMembers() { return counts(object, members) }
         }
-        return usageCounts(JSONScanner(body), prefix: false)
+        return usageCounts(JSONScanner(body))
     }
+
+    private static let usageKey: [UInt8] = Array("\"usage\":".utf8)
 
     /// The index of the `{` that follows the last `"usage":` in `body`.
     private static func lastUsageObject(in body: [UInt8]) -> Int? {
-        let key = Array("\"usage\":".utf8)
+        let key = usageKey
         var i = body.count - key.count
         while i >= 0 {
             if body[i] == 0x22, body[i..<(i + key.count)].elementsEqual(key) {
@@ -72,15 +76,8 @@ struct ResponseMeter {
         return nil
     }
 
-    /// Reads the counts from a usage object (`prefix`: the scanner starts at the object and
-    /// what follows it is ignored) or from a whole body's top-level `usage`.
-    private static func usageCounts(_ scanner: JSONScanner, prefix: Bool) -> TokenUsage? {
-        if prefix {
-            guard let end = objectEnd(scanner.bytes) else { return nil }
-            let object = JSONScanner(Array(scanner.bytes[..<end]))
-            guard let members = try? object.topLevelMembers() else { return nil }
-            return counts(object, members)
-        }
+    /// Reads the counts from a whole body's top-level `usage`.
+    private static func usageCounts(_ scanner: JSONScanner) -> TokenUsage? {
         guard let members = try? scanner.topLevelMembers(),
               let usage = members.last(where: { $0.key == "usage" })?.value, usage.kind == .object else { return nil }
         return counts(scanner, scanner.members(of: usage))
@@ -96,12 +93,13 @@ struct ResponseMeter {
         return TokenUsage(promptTokens: prompt, completionTokens: completion)
     }
 
-    /// The index just past the object that starts at index 0 (strings and escapes respected).
-    private static func objectEnd(_ bytes: [UInt8]) -> Int? {
+    /// The index just past the object that starts at `start` (strings and escapes respected).
+    private static func objectEnd(_ bytes: [UInt8], from start: Int) -> Int? {
         var depth = 0
         var inString = false
         var escaped = false
-        for (i, byte) in bytes.enumerated() {
+        for i in start..<bytes.count {
+            let byte = bytes[i]
             if inString {
                 if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
                 continue
