@@ -258,8 +258,12 @@ public final class Poller: Sendable {
                     }
                 }
                 for i in 0..<Int(n) where events[i] == Poller.wakeMarker {
-                    wakePending.store(false, ordering: .releasing)
+                    // Drain, then clear: cleared first, a wake landing in between would be
+                    // drained with the flag left set, and every later wake suppressed. This
+                    // order can only suppress a wake while this thread is up and about to
+                    // look at the job queue.
                     ds4_eventfd_drain(wakeFD)
+                    wakePending.store(false, ordering: .releasing)
                 }
             }
         }

@@ -1,7 +1,9 @@
 /// The request path, top to bottom: route, authenticate, read and inspect the body, forward,
 /// stream back, record usage. Every request that reaches `handle` gets exactly one usage record,
 /// written before the client can see its response complete.
-public struct ReverseProxy: HTTPRequestHandler {
+/// A class, not a struct: it is captured by every request's async frames and closures, and a
+/// struct this size would be copied (a retain per field) each time.
+public final class ReverseProxy: HTTPRequestHandler {
     let configuration: ProxyConfiguration
     let upstream: UpstreamURL
     let pool: UpstreamPool
