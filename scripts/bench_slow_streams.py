@@ -473,13 +473,51 @@ async def run_client(args):
             return
         out.append((sid, pr.first_id, pr.ev_times, pr.headers.get("content-type", "")))
 
+    async def recorded_streams(label, n_events, out):
+        """The streams run by `ds4-proxy bench sse-streams` (one thread per stream blocked in
+        recv, CLOCK_MONOTONIC stamps): the same requests and results as one_stream, without
+        this event loop's lag in the stamps."""
+        path = "%s.%s.streams.json" % (args.out, label)
+        proc = await asyncio.create_subprocess_exec(
+            args.recorder, "bench", "sse-streams", "--target", args.target, "--label", label,
+            "--streams", str(args.streams), "--events", str(n_events), "--interval-ms", str(args.interval_ms),
+            "--out", path, stdout=asyncio.subprocess.DEVNULL)
+        await proc.wait()
+        try:
+            with open(path) as f:
+                streams = json.load(f)["streams"]
+        except (OSError, ValueError):
+            errors["connect"] += args.streams
+            return
+        for st in streams:
+            if st["connect_failed"]:
+                errors["connect"] += 1
+                continue
+            if st["timed_out"]:
+                errors["timeout"] += 1
+            if st["status"] != 200:
+                errors["non200"] += 1
+                res.setdefault("non200_statuses", {})
+                res["non200_statuses"][str(st["status"])] = res["non200_statuses"].get(str(st["status"]), 0) + 1
+                continue
+            if st["error_event"]:
+                errors["error_event"] += 1
+            if not (st["complete"] and st["got_done"]):
+                errors["incomplete"] += 1
+                continue
+            out.append((st["sid"], st["first_id"], st["times"], st["content_type"]))
+
     # ---- phase 0: warm-up (short streams, not measured; warms upstream, proxy and client)
     if args.warmup_events > 0:
         warm = []
         t_w = time.monotonic()
-        wtasks = [loop.create_task(one_stream(i, args.label + "w", args.warmup_events, warm))
-                  for i in range(args.streams)]
-        _, pending = await asyncio.wait(wtasks, timeout=per_stream_timeout)
+        if args.recorder:
+            await recorded_streams(args.label + "w", args.warmup_events, warm)
+            pending = []
+        else:
+            wtasks = [loop.create_task(one_stream(i, args.label + "w", args.warmup_events, warm))
+                      for i in range(args.streams)]
+            _, pending = await asyncio.wait(wtasks, timeout=per_stream_timeout)
         for t in pending:
             t.cancel()
             errors["timeout"] += 1
@@ -556,8 +594,13 @@ async def run_client(args):
     # ---- phase 2: concurrent streams
 
     t_streams = time.monotonic()
-    tasks = [loop.create_task(one_stream(i, args.label, args.events, results)) for i in range(args.streams)]
-    _, pending = await asyncio.wait(tasks, timeout=per_stream_timeout + 5)
+    res["stamped_by"] = "ds4-proxy bench sse-streams" if args.recorder else "python asyncio"
+    if args.recorder:
+        await recorded_streams(args.label, args.events, results)
+        pending = []
+    else:
+        tasks = [loop.create_task(one_stream(i, args.label, args.events, results)) for i in range(args.streams)]
+        _, pending = await asyncio.wait(tasks, timeout=per_stream_timeout + 5)
     for t in pending:
         t.cancel()
         errors["timeout"] += 1
@@ -757,6 +800,9 @@ def main():
     c.add_argument("--warmup-events", type=int, default=10,
                    help="events per warm-up stream (one unmeasured round of --streams streams); 0 = none")
     c.add_argument("--out", required=True)
+    c.add_argument("--recorder", default="",
+                   help="ds4-proxy binary: run the streams with 'ds4-proxy bench sse-streams' (thread per "
+                        "stream, kernel-woken stamps) instead of this event loop")
     r = sub.add_parser("report")
     r.add_argument("--proxy", nargs="+", required=True, help="proxy result JSON, one per round")
     r.add_argument("--baseline", nargs="*", help="baseline result JSON, one per round")

@@ -17,6 +17,7 @@ public enum ProxyCommandLine {
         case configShow(ConfigOptions)
         case admin(AdminCommand, ConfigOptions)
         case benchIndexWriter(records: Int, ConfigOptions)
+        case benchSSEStreams(SSEStreamRecorder.Options)
         case help(String)
     }
 
@@ -36,8 +37,9 @@ public enum ProxyCommandLine {
             case let .help(text): return .help(text)
             }
         case "bench":
+            if args.dropFirst().first == "sse-streams" { return .benchSSEStreams(try parseSSEStreams(Array(args.dropFirst(2)))) }
             guard args.dropFirst().first == "index-writer" else {
-                throw CommandLineError("bench: the only benchmark is 'bench index-writer [--records N] [--data DIR]'")
+                throw CommandLineError("bench: unknown benchmark (use 'bench index-writer' or 'bench sse-streams')")
             }
             var rest = Array(args.dropFirst(2))
             var records = 1_000_000
@@ -58,6 +60,36 @@ public enum ProxyCommandLine {
         default:
             return .serve(try parseConfigOptions(args, command: "serve"))
         }
+    }
+
+    /// `bench sse-streams --target HOST:PORT --label L --out FILE [--streams N] [--events N]
+    /// [--interval-ms MS]`; `ProxyMain` adds the key from `DS4_BENCH_KEY` (never a flag: flags show in `ps`).
+    static func parseSSEStreams(_ arguments: [String]) throws(CommandLineError) -> SSEStreamRecorder.Options {
+        let command = "bench sse-streams"
+        var values: [String: String] = [:]
+        var args = arguments[...]
+        while let flag = args.popFirst() {
+            guard ["--target", "--label", "--out", "--streams", "--events", "--interval-ms"].contains(flag) else {
+                throw CommandLineError("\(command): unknown option '\(flag)'")
+            }
+            guard let value = args.popFirst() else { throw CommandLineError("\(command): \(flag) needs a value") }
+            values[flag] = value
+        }
+        guard let target = values["--target"], let colon = target.lastIndex(of: ":"),
+              let port = UInt16(target[target.index(after: colon)...]) else {
+            throw CommandLineError("\(command): --target HOST:PORT is required")
+        }
+        guard let label = values["--label"], let out = values["--out"] else { throw CommandLineError("\(command): --label and --out are required") }
+        func positive(_ flag: String, _ fallback: Int) throws(CommandLineError) -> Int {
+            guard let text = values[flag] else { return fallback }
+            guard let n = Int(text), n > 0 else { throw CommandLineError("\(command): \(flag) needs a positive number") }
+            return n
+        }
+        let interval = values["--interval-ms"].flatMap(Double.init) ?? 20
+        guard interval > 0 else { throw CommandLineError("\(command): --interval-ms needs a positive number") }
+        return SSEStreamRecorder.Options(
+            host: String(target[..<colon]), port: port, label: label, streams: try positive("--streams", 200),
+            events: try positive("--events", 100), intervalMilliseconds: interval, bearerKey: nil, outputPath: out)
     }
 
     static func parseConfigOptions(_ arguments: ArraySlice<String>, command: String) throws(CommandLineError) -> ConfigOptions {
@@ -95,6 +127,8 @@ public enum ProxyCommandLine {
           ds4-proxy [serve] [--config FILE] [OPTIONS]   serve (defaults: 127.0.0.1:8643 -> http://127.0.0.1:8000)
           ds4-proxy config show [--config FILE] [OPTIONS]   print the effective configuration as JSON
           ds4-proxy bench index-writer [--records N] [--data DIR]   time the usage index writer (diagnostics)
+          ds4-proxy bench sse-streams --target H:P --label L --out FILE [--streams N] [--events N]
+                     [--interval-ms MS]   stamp SSE event arrivals (scripts/bench slow-streams)
         \(AdminCommandLine.groupUsage("keys"))\(AdminCommandLine.groupUsage("users"))
 
         Every setting can be given in the JSON config file (snake_case key), in the environment

@@ -43,6 +43,11 @@ public enum ProxyMain {
             let result = IndexWriterBenchmark.run(records: records, dataDirectory: config.dataDir)
             print(result.text, terminator: "")
             return result.status
+        case var .benchSSEStreams(options):
+            options.bearerKey = environment["DS4_BENCH_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            let result = SSEStreamRecorder.run(options)
+            print(result.text, terminator: "")
+            return result.status
         case let .admin(command, options):
             let config: ProxyConfiguration
             do { config = try options.load(environment: environment) } catch {

@@ -1,0 +1,171 @@
+import Dispatch
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ds4-proxy bench sse-streams`: the measuring half of `scripts/bench slow-streams`. It runs
+/// N concurrent streaming chat requests, one thread per stream blocked in `recv`, and stamps
+/// every SSE event with `CLOCK_MONOTONIC` the moment the bytes that complete it arrive. An
+/// event loop in Python stamps events late whenever its loop is busy (a few ms at p99 with
+/// 200 streams on two cores); a blocked thread is woken by the kernel itself, so what is
+/// measured is the proxy, not the client. Diagnostics, not a test; the Python helper compares
+/// the stamps with the upstream's send times.
+public enum SSEStreamRecorder {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: UInt16
+        public var label: String
+        public var streams: Int
+        public var events: Int
+        public var intervalMilliseconds: Double
+        public var bearerKey: String?
+        public var outputPath: String
+    }
+
+    /// One stream's outcome, in the shape the Python helper's own client produces.
+    struct StreamResult: Sendable {
+        var sid: String
+        var status = 0
+        var complete = false
+        var gotDone = false
+        var errorEvent = false
+        var connectFailed = false
+        var timedOut = false
+        var firstID: String?
+        var contentType = ""
+        var eventTimes: [UInt64] = []
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public static func run(_ options: Options) -> (text: String, status: Int32) {
+        let results = Mutex<[StreamResult]>([])
+        let finished = DispatchSemaphore(value: 0)
+        let timeout = Double(options.events) * options.intervalMilliseconds / 1000 * 2 + 5
+        var started = 0
+        for index in 0..<options.streams {
+            let launched = DetachedThread.start(stackSize: 256 * 1024) {
+                let result = runStream(index: index, options: options, timeoutSeconds: timeout)
+                results.withLock { $0.append(result) }
+                finished.signal()
+            }
+            if launched { started += 1 }
+        }
+        for _ in 0..<started { finished.wait() }
+        let all = results.withLock { $0 }
+        do {
+            try Data(json(all).utf8).write(to: URL(fileURLWithPath: options.outputPath), options: .atomic)
+        } catch {
+            return ("ds4-proxy: cannot write \(options.outputPath): \(error)\n", 1)
+        }
+        let complete = all.filter { $0.complete && $0.gotDone }.count
+        return ("sse-streams label=\(options.label) streams=\(options.streams) complete=\(complete)\n", 0)
+    }
+
+    /// Connects, sends the request and stamps events until the response ends.
+    static func runStream(index: Int, options: Options, timeoutSeconds: Double) -> StreamResult {
+        // Spread the streams over one interval, as the Python client does.
+        usleep(UInt32(options.intervalMilliseconds * 1000 * Double(index) / Double(max(1, options.streams))))
+        var result = StreamResult(sid: "\(options.label)-\(index)")
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else {
+            result.connectFailed = true
+            return result
+        }
+        defer { Glibc.close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var limit = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = options.port.bigEndian
+        guard inet_pton(AF_INET, options.host, &address.sin_addr) == 1,
+              withUnsafePointer(to: &address, {
+                  $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+              }) == 0
+        else {
+            result.connectFailed = true
+            return result
+        }
+        let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"max_tokens":\#(options.events),"user":"\#(result.sid)"}"#
+        var request = "POST /v1/chat/completions HTTP/1.1\r\nHost: \(options.host):\(options.port)\r\nContent-Type: application/json\r\n"
+        request += "Accept: text/event-stream\r\n"
+        if let key = options.bearerKey { request += "Authorization: Bearer \(key)\r\n" }
+        request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 {
+                result.connectFailed = true
+                return result
+            }
+            sent += n
+        }
+
+        var parser = HTTPResponseParser()
+        var events = SSEEventSplitter()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        receiving: while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let now = monotonicNanoseconds()
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 {
+                result.timedOut = errno == EAGAIN || errno == EWOULDBLOCK
+                break
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            do {
+                while let event = try parser.next() {
+                    switch event {
+                    case .head(let head):
+                        result.status = head.status
+                        result.contentType = head.headers[first: "Content-Type"] ?? ""
+                    case .body(let data):
+                        for payload in events.feed(data) {
+                            result.eventTimes.append(now)
+                            if payload == Array("data: [DONE]".utf8) {
+                                result.gotDone = true
+                            } else if result.firstID == nil {
+                                result.firstID = SSEEventSplitter.chunkID(payload) ?? ""
+                            }
+                            if payload.starts(with: Array(#"data: {"error""#.utf8)) { result.errorEvent = true }
+                        }
+                    case .end:
+                        result.complete = true
+                        break receiving
+                    }
+                }
+            } catch {
+                break
+            }
+        }
+        return result
+    }
+
+    static func json(_ results: [StreamResult]) -> String {
+        var out = "{\"streams\":["
+        for (i, r) in results.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"sid\":\(quoted(r.sid)),\"status\":\(r.status),\"complete\":\(r.complete),\"got_done\":\(r.gotDone),"
+            out += "\"error_event\":\(r.errorEvent),\"connect_failed\":\(r.connectFailed),\"timed_out\":\(r.timedOut),"
+            out += "\"first_id\":\(r.firstID.map(quoted) ?? "null"),\"content_type\":\(quoted(r.contentType)),"
+            out += "\"times\":[\(r.eventTimes.map(String.init).joined(separator: ","))]}"
+        }
+        return out + "]}\n"
+    }
+
+    static func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        JSONText.appendQuoted(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
