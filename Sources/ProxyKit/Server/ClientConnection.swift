@@ -12,7 +12,6 @@ public final class ClientConnection {
     /// The server's shutdown state and poller group.
     let shutdown: ShutdownSignal
     private var parser: HTTPRequestParser
-    private let readBuffer: UnsafeMutableRawBufferPointer
     /// Requests started on this connection.
     public private(set) var requestCount = 0
     /// Whether the current request's body (or its `.end`) has been consumed.
@@ -22,22 +21,16 @@ public final class ClientConnection {
     /// A new connection counts as drained: registering it reports data already waiting.
     private var drained = true
 
-    /// Size of the per-connection read buffer (16 KiB: heads are small, and a large body is read
-    /// straight into place). Smaller buffers fragment the heap less across many connections.
-    static let readBufferSize = 16 * 1024
-
     public init(socket: Socket, peer: String, timeouts: ServerTimeouts, limits: HTTPParserLimits, shutdown: ShutdownSignal) {
         self.socket = socket
         self.peer = peer
         self.timeouts = timeouts
         self.shutdown = shutdown
         self.parser = HTTPRequestParser(limits: limits)
-        self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
     }
 
     deinit {
         assert(closed, "ClientConnection leaked an open socket")
-        readBuffer.deallocate()
         upstreamBuffer?.deallocate()
     }
 
@@ -197,10 +190,13 @@ public final class ClientConnection {
 
     private func fill() -> FillResult {
         do {
-            switch try socket.read(into: readBuffer) {
+            // The thread's scratch buffer: the bytes are in the parser before anything else
+            // can run on this thread, so idle connections hold no read buffer of their own.
+            let buffer = ThreadScratchBuffer.current
+            switch try socket.read(into: buffer) {
             case .bytes(let n):
-                drained = n < readBuffer.count
-                parser.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                drained = n < buffer.count
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 return .bytes
             case .wouldBlock:
                 drained = true
@@ -256,8 +252,11 @@ public final class ClientConnection {
         _ = Glibc.shutdown(socket.fd, Int32(SHUT_WR))
         let deadline = Deadline.after(seconds: timeouts.lingerSeconds)
         var discarded = 0
+        // Its own buffer: the reads suspend, and what they read is thrown away.
+        let discard = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { discard.deallocate() }
         while discarded < timeouts.lingerBytes {
-            guard let result = try? await socket.readAsync(into: readBuffer, deadline: deadline), case .bytes(let n) = result else { break }
+            guard let result = try? await socket.readAsync(into: discard, deadline: deadline), case .bytes(let n) = result else { break }
             discarded += n
         }
         close()
