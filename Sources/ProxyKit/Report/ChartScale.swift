@@ -1,0 +1,35 @@
+/// A chart's vertical axis: a "nice" top value (1, 2 or 5 × 10ⁿ) above the data and evenly
+/// spaced gridlines, with compact labels (`1.5M`, `250K`).
+struct ChartScale: Sendable, Hashable {
+    let top: Int
+    let ticks: [Int]
+
+    init(maximum: Int, tickCount: Int = 4) {
+        var step = 1
+        while step * tickCount < maximum {
+            let next = [step * 2, step * 5 / 2, step * 5, step * 10].first { $0 * tickCount >= maximum } ?? step * 10
+            step = next
+            if step * tickCount >= maximum { break }
+        }
+        top = step * tickCount
+        ticks = (0...tickCount).map { $0 * step }
+    }
+
+    /// `y` (SVG units, down) of `value` on a plot of `height` units starting at `offset`.
+    func y(_ value: Int, height: Double, offset: Double) -> Double {
+        offset + height - Double(value) / Double(max(top, 1)) * height
+    }
+
+    /// `950`, `1.5K`, `12K`, `2.5M`, `3B`.
+    static func compact(_ value: Int) -> String {
+        let units: [(Int, String)] = [(1_000_000_000, "B"), (1_000_000, "M"), (1000, "K")]
+        for (size, suffix) in units where value >= size {
+            let tenths = (value * 10 + size / 2) / size
+            return (tenths % 10 == 0 || tenths >= 100 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)") + suffix
+        }
+        return String(value)
+    }
+
+    /// SVG coordinates with one decimal, so the file stays small and deterministic.
+    static func coordinate(_ value: Double) -> String { CellValue.fixed(value, digits: 1) }
+}
