@@ -4,15 +4,20 @@ struct ChartScale: Sendable, Hashable {
     let top: Int
     let ticks: [Int]
 
-    init(maximum: Int, tickCount: Int = 4) {
-        var step = 1
-        while step * tickCount < maximum {
-            let next = [step * 2, step * 5 / 2, step * 5, step * 10].first { $0 * tickCount >= maximum } ?? step * 10
-            step = next
-            if step * tickCount >= maximum { break }
+    /// The smallest top of 4 or 5 steps of 1, 2, 2.5 or 5 × 10ⁿ that is at least `maximum`.
+    init(maximum: Int) {
+        var best = (top: Int.max, step: 1, count: 4)
+        var magnitude = 1
+        while magnitude <= max(maximum, 1) {
+            for step in [magnitude, magnitude * 2, magnitude * 5 / 2, magnitude * 5] where step > 0 {
+                for count in [4, 5] where step * count >= maximum && step * count < best.top {
+                    best = (step * count, step, count)
+                }
+            }
+            magnitude *= 10
         }
-        top = step * tickCount
-        ticks = (0...tickCount).map { $0 * step }
+        top = best.top
+        ticks = (0...best.count).map { $0 * best.step }
     }
 
     /// `y` (SVG units, down) of `value` on a plot of `height` units starting at `offset`.

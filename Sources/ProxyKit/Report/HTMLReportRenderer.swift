@@ -18,7 +18,11 @@ enum HTMLReportRenderer {
         .panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px}
         svg.chart{width:100%;height:auto;display:block}
         svg .grid{stroke:var(--line);stroke-width:1}
-        svg .tick{font-size:11px;fill:var(--muted)}
+        svg .tick{fill:var(--muted)}
+        .narrow{display:none}
+        @media (max-width:600px){.wide{display:none}.narrow{display:block}body{padding:8px}
+        th,td{padding:3px 5px;font-size:13px}}
+        th.key,td.key{position:sticky;left:0;background:#fff}
         svg .latency{fill:#d9480f}
         .legend{list-style:none;margin:6px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px 12px;font-size:12px}
         .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
@@ -59,8 +63,8 @@ enum HTMLReportRenderer {
             out += "<p class=\"warn\">\(HTMLText.escape(ReportSection.kvWarning(warning, threshold: report.kvWarnShare)))</p>\n"
         }
         let bucket = StackedBarChart.bucketName(report)
-        out += "<h2>Tokens per user per \(bucket)</h2>\n<div class=\"panel\">\n" + StackedBarChart.render(report) + legend(report) + "</div>\n"
-        out += "<h2>Requests and p95 latency per \(bucket)</h2>\n<div class=\"panel\">\n" + RequestLatencyChart.render(report)
+        out += "<h2>Tokens per user per \(bucket)</h2>\n<div class=\"panel\">\n" + charts(StackedBarChart.render, report) + legend(report) + "</div>\n"
+        out += "<h2>Requests and p95 latency per \(bucket)</h2>\n<div class=\"panel\">\n" + charts(RequestLatencyChart.render, report)
         out += "<ul class=\"legend\"><li><i style=\"background:\(RequestLatencyChart.barColor)\"></i>requests (left)</li>"
             + "<li><i style=\"background:\(RequestLatencyChart.lineColor)\"></i>p95 duration of 2xx (right)</li></ul>\n</div>\n"
         let keyColumns = report.grouping.keyColumns
@@ -79,6 +83,11 @@ enum HTMLReportRenderer {
             row([UsageReport.label(kv.user, column: "user")], ReportSection.kvColumns.map { $0.value(kv).text })
         })
         return out + "</main>\n</body>\n</html>\n"
+    }
+
+    /// The wide and the narrow drawing of a chart; CSS shows the one that fits.
+    private static func charts(_ render: (UsageReport, ChartLayout) -> String, _ report: UsageReport) -> String {
+        "<div class=\"wide\">\n" + render(report, .wide) + "</div>\n<div class=\"narrow\">\n" + render(report, .narrow) + "</div>\n"
     }
 
     private static func cards(_ totals: GroupSummary) -> String {

@@ -5,27 +5,20 @@ enum StackedBarChart {
     static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    static let width = 720.0
-    static let height = 260.0
-    static let left = 48.0
-    static let right = 8.0
-    static let top = 10.0
-    static let bottom = 26.0
-
     static func color(_ index: Int) -> String { palette[index % palette.count] }
 
-    static func render(_ report: UsageReport) -> String {
+    static func render(_ report: UsageReport, layout: ChartLayout) -> String {
         let points = report.timeline
         let scale = ChartScale(maximum: points.map(\.totalTokens).max() ?? 0)
-        let plotWidth = width - left - right
-        let plotHeight = height - top - bottom
+        let plotWidth = layout.width - layout.left - layout.right
+        let plotHeight = layout.plotHeight
+        let top = layout.top
         let slot = plotWidth / Double(max(points.count, 1))
         let barWidth = max(slot * 0.8, 0.5)
-        var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" "
-            + "aria-label=\"Tokens per user per \(bucketName(report))\">\n"
-        svg += axis(scale, plotHeight: plotHeight)
+        var svg = layout.svgOpen(label: "Tokens per user per \(bucketName(report))")
+        svg += axis(scale, layout: layout)
         for (index, point) in points.enumerated() {
-            let x = left + Double(index) * slot + (slot - barWidth) / 2
+            let x = layout.left + Double(index) * slot + (slot - barWidth) / 2
             var stacked = 0
             for (userIndex, tokens) in point.tokensByUser.enumerated() where tokens > 0 {
                 let yTop = scale.y(stacked + tokens, height: plotHeight, offset: top)
@@ -37,30 +30,30 @@ enum StackedBarChart {
                     + "\(CellValue.grouped(tokens)) tokens</title></rect>\n"
             }
         }
-        svg += timeLabels(report, slot: slot)
+        svg += timeLabels(report, slot: slot, layout: layout)
         return svg + "</svg>\n"
     }
 
     /// Gridlines and left-hand labels.
-    static func axis(_ scale: ChartScale, plotHeight: Double, format: (Int) -> String = ChartScale.compact) -> String {
+    static func axis(_ scale: ChartScale, layout: ChartLayout) -> String {
         var out = ""
         for tick in scale.ticks {
-            let y = c(scale.y(tick, height: plotHeight, offset: top))
-            out += "<line class=\"grid\" x1=\"\(c(left))\" y1=\"\(y)\" x2=\"\(c(width - right))\" y2=\"\(y)\"/>\n"
-            out += "<text class=\"tick\" x=\"\(c(left - 4))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">"
-                + "\(format(tick))</text>\n"
+            let y = c(scale.y(tick, height: layout.plotHeight, offset: layout.top))
+            out += "<line class=\"grid\" x1=\"\(c(layout.left))\" y1=\"\(y)\" x2=\"\(c(layout.width - layout.right))\" y2=\"\(y)\"/>\n"
+            out += "<text class=\"tick\" x=\"\(c(layout.left - 4))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+                + "\(ChartScale.compact(tick))</text>\n"
         }
         return out
     }
 
-    /// At most 8 bucket labels along the bottom.
-    static func timeLabels(_ report: UsageReport, slot: Double) -> String {
+    /// At most `layout.maxTimeLabels` bucket labels along the bottom.
+    static func timeLabels(_ report: UsageReport, slot: Double, layout: ChartLayout) -> String {
         let count = report.timeline.count
-        let every = max(1, (count + 7) / 8)
+        let every = max(1, (count + layout.maxTimeLabels - 1) / layout.maxTimeLabels)
         var out = ""
         for (index, point) in report.timeline.enumerated() where index % every == 0 {
-            let x = left + (Double(index) + 0.5) * slot
-            out += "<text class=\"tick\" x=\"\(c(x))\" y=\"\(c(height - 8))\" text-anchor=\"middle\">"
+            let x = layout.left + (Double(index) + 0.5) * slot
+            out += "<text class=\"tick\" x=\"\(c(x))\" y=\"\(c(layout.height - 8))\" text-anchor=\"middle\">"
                 + "\(bucketLabel(point.start, report, short: true))</text>\n"
         }
         return out
