@@ -8,10 +8,10 @@ enum ReportSection: String, Sendable, CaseIterable {
     /// A one-line explanation printed under the section title.
     var note: String {
         switch self {
-        case .requests: "every record counts; 2xx served, 5xx errors, rejected = the next section, other = other 4xx/499"
+        case .requests: "every record; rejected = 401/403/429/400 cap, other = other 4xx and 499"
         case .rejections: "by status and reason"
-        case .tokens: "summed where known (upstream and estimated); no usage = records missing a count"
-        case .latency: "ms, nearest-rank; duration of 2xx, TTFT of streams; tok/s = completion / 2xx seconds"
+        case .tokens: "summed where known (upstream or estimated); no usage = records missing a count"
+        case .latency: "ms, nearest rank; duration of 2xx, TTFT of streams; tok/s = completion/s of 2xx"
         }
     }
 
