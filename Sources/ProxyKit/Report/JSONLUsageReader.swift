@@ -49,9 +49,15 @@ struct JSONLUsageReader {
             lineNumber += 1
             guard end > start else { return }
             let line = UnsafeBufferPointer(start: buffer + start, count: end - start)
-            if let sample = parser.parse(line, users: &aggregator.users, models: &aggregator.models) {
-                if aggregator.window.contains(sample.ts) { aggregator.add(sample) }
-            } else if let record = UsageRecord(jsonLine: Array(line)) {
+            switch parser.parse(line, window: aggregator.window, users: &aggregator.users, models: &aggregator.models) {
+            case let .inWindow(sample): aggregator.add(sample)
+            case .outsideWindow: break
+            case .declined: fallback(line)
+            }
+        }
+
+        func fallback(_ line: UnsafeBufferPointer<UInt8>) {
+            if let record = UsageRecord(jsonLine: Array(line)) {
                 if aggregator.window.contains(record.ts) { aggregator.add(sample(of: record, &aggregator)) }
             } else {
                 summary.noteMalformed(file: name, line: lineNumber)

@@ -13,7 +13,12 @@ import Testing
     }
 
     func fast(_ line: [UInt8], _ parser: inout JSONLFastLineParser, users: inout NameTable, models: inout NameTable) -> UsageSample? {
-        line.withUnsafeBufferPointer { parser.parse($0, users: &users, models: &models) }
+        let everything = ReportWindow(from: Int.min / 2, to: Int.max / 2)
+        switch line.withUnsafeBufferPointer({ parser.parse($0, window: everything, users: &users, models: &models) }) {
+        case let .inWindow(sample): return sample
+        case .outsideWindow: Issue.record("outside an unbounded window"); return nil
+        case .declined: return nil
+        }
     }
 
     @Test func agreesWithTheGeneralParserOnWrittenRecords() {
@@ -39,6 +44,20 @@ import Testing
             }
         }
         #expect(accepted == records.count - 3)
+    }
+
+    @Test func recordsOutsideTheWindowAreValidatedButNotInterned() {
+        var parser = JSONLFastLineParser()
+        var users = NameTable(), models = NameTable()
+        let record = ReportFixture.generated(count: 1)[0]
+        let line = Array(record.jsonLine.dropLast())
+        let before = ReportWindow(from: record.ts + 1, to: record.ts + 10)
+        let outcome = line.withUnsafeBufferPointer { parser.parse($0, window: before, users: &users, models: &models) }
+        guard case .outsideWindow = outcome else { return Issue.record("\(outcome)") }
+        #expect(users.names.isEmpty && models.names.isEmpty)
+        let broken = Array(line.dropLast())
+        let declined = broken.withUnsafeBufferPointer { parser.parse($0, window: before, users: &users, models: &models) }
+        guard case .declined = declined else { return Issue.record("\(declined)") }
     }
 
     @Test func declinesWhatItIsNotSureOf() {
