@@ -203,6 +203,9 @@ struct UsageDataGenerator {
             do { try insert.uncheckedRunAndReset() } catch { throw .output("generate: insert: \(error.message)") }
         }
 
+        /// A generation that failed half way still closes its connection.
+        deinit { db.close() }
+
         func finish() throws(ReportError) {
             do {
                 try db.execute("COMMIT")

@@ -53,11 +53,11 @@ import Testing
         let line = Array(record.jsonLine.dropLast())
         let before = ReportWindow(from: record.ts + 1, to: record.ts + 10)
         let outcome = line.withUnsafeBufferPointer { parser.parse($0, window: before, users: &users, models: &models) }
-        guard case .outsideWindow = outcome else { return Issue.record("\(outcome)") }
+        guard case .outsideWindow = outcome else { Issue.record("\(outcome)"); return }
         #expect(users.names.isEmpty && models.names.isEmpty)
         let broken = Array(line.dropLast())
         let declined = broken.withUnsafeBufferPointer { parser.parse($0, window: before, users: &users, models: &models) }
-        guard case .declined = declined else { return Issue.record("\(declined)") }
+        guard case .declined = declined else { Issue.record("\(declined)"); return }
     }
 
     @Test func declinesWhatItIsNotSureOf() {
