@@ -25,3 +25,24 @@ import Testing
         }
     }
 }
+
+extension ReportNearestRankTests {
+    @Test func selectionAgreesWithSortingOnRandomAndRepetitiveInput() {
+        var state: UInt64 = 42
+        func next(_ bound: UInt64) -> Int32 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int32((state >> 33) % bound)
+        }
+        for (count, spread) in [(1, 5), (17, 3), (100, 1), (1000, 10), (5000, 100_000), (20_000, 2), (3, 1000)] {
+            var values = (0..<count).map { _ in next(UInt64(spread)) }
+            let sorted = values.sorted()
+            let wanted = [1, 50, 95, 99, 100].map { Int(sorted[NearestRank.rank(percentile: $0, count: count) - 1]) }
+            #expect(NearestRank.percentiles([1, 50, 95, 99, 100], of: &values) == wanted, "\(count) values in 0..<\(spread)")
+            #expect(values.sorted() == sorted)
+        }
+        var ascending = (0..<10_000).map(Int32.init)
+        #expect(NearestRank.percentiles([50, 95], of: &ascending) == [4999, 9499])
+        var descending = (0..<10_000).reversed().map(Int32.init)
+        #expect(NearestRank.percentiles([50, 95], of: &descending) == [4999, 9499])
+    }
+}
