@@ -25,9 +25,9 @@ enum ReportCommandLine {
 
     static let options: [OptionSpec] = [
         OptionSpec("--db", "FILE", "read the SQLite index (default \(ReportOptions.defaultDatabase)); opened read-only"),
-        OptionSpec("--jsonl", "FILE", "read a JSONL journal instead; '-' is stdin; repeat for rotated files (usage.jsonl.1 …)",
+        OptionSpec("--jsonl", "FILE", "read a JSONL journal instead ('-': stdin); repeat for rotated files",
                    repeatable: true),
-        OptionSpec("--since", "DURATION", "window [now - DURATION, now], e.g. 1h, 24h, 7d (default: the last full UTC hour)"),
+        OptionSpec("--since", "DURATION", "window [now - DURATION, now]: 1h, 24h, 7d (default: last full UTC hour)"),
         OptionSpec("--from", "T", "window start, included: 2026-11-26T10:00:00Z or 2026-11-26 (UTC)"),
         OptionSpec("--to", "T", "window end, excluded (default: now, included)"),
         OptionSpec("--now", "T", "take T as the current time (reproducible reports and tests)"),
@@ -36,7 +36,7 @@ enum ReportCommandLine {
         OptionSpec("--out", "FILE", "write to FILE atomically (temp file + rename) instead of stdout"),
         OptionSpec("--alert-tokens", "N", "exit 1 and say so on stderr when a group's total tokens exceed N"),
         OptionSpec("--alert-errors", "N", "exit 1 and say so on stderr when a group's 5xx count exceeds N"),
-        OptionSpec("--kv-warn-share", "F", "warn on stderr about a user holding over F (0-1) of KV token-seconds (default 0.5)"),
+        OptionSpec("--kv-warn-share", "F", "warn about each user over F (0-1) of KV token-seconds (default 0.5)"),
         OptionSpec("--help", nil, "print this help"),
     ]
 

@@ -369,6 +369,7 @@ import Testing
         #expect(run.status == 0 && run.stderr.isEmpty)
         for spec in ReportCommandLine.options { #expect(run.stdout.contains(spec.name + " ") || run.stdout.contains(spec.name + "\n")) }
         #expect(run.stdout.contains("[from, to)") && run.stdout.contains("Exit status"))
+        for line in run.stdout.split(separator: "\n") { #expect(line.count <= 100, "\(line)") }
     }
 
     @Test func missingDatabaseIsNeverCreated() throws {
