@@ -4,13 +4,14 @@ struct ChartScale: Sendable, Hashable {
     let top: Int
     let ticks: [Int]
 
-    /// The smallest top of 3, 4 or 5 steps of 1, 2, 2.5 or 5 × 10ⁿ that is at least `maximum`.
-    init(maximum: Int) {
-        var best = (top: Int.max, step: 1, count: 4)
+    /// The smallest top of 3, 4 or 5 (or `stepCounts`) steps of 1, 2, 2.5 or 5 × 10ⁿ that is at
+    /// least `maximum`. A second axis passes the first one's step count so both share gridlines.
+    init(maximum: Int, stepCounts: [Int] = [3, 4, 5]) {
+        var best = (top: Int.max, step: 1, count: stepCounts[0])
         var magnitude = 1
         while magnitude <= max(maximum, 1) {
             for step in [magnitude, magnitude * 2, magnitude * 5 / 2, magnitude * 5] where step > 0 {
-                for count in [3, 4, 5] where step * count >= maximum && step * count < best.top {
+                for count in stepCounts where step * count >= maximum && step * count < best.top {
                     best = (step * count, step, count)
                 }
             }

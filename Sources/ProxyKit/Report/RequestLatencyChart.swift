@@ -11,7 +11,7 @@ enum RequestLatencyChart {
         typealias Chart = StackedBarChart
         let points = report.timeline
         let requests = ChartScale(maximum: points.map(\.requests).max() ?? 0)
-        let latency = ChartScale(maximum: points.compactMap(\.durationP95).max() ?? 0)
+        let latency = ChartScale(maximum: points.compactMap(\.durationP95).max() ?? 0, stepCounts: [requests.ticks.count - 1])
         let plotWidth = layout.width - layout.left - layout.right - rightAxisWidth
         let plotHeight = layout.plotHeight
         let top = layout.top
