@@ -18,7 +18,8 @@ private let SQLITE_TRANSIENT = unsafeBitCast(
 public final class SQLiteStatement {
     /// The SQL this statement was prepared from.
     public let sql: String
-    private let handle: OpaquePointer
+    /// Internal (not private) for the report's column readers, which compare raw text bytes.
+    let handle: OpaquePointer
     private let db: OpaquePointer
 
     init(handle: OpaquePointer, sql: String) {
