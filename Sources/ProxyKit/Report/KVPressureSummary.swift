@@ -12,10 +12,11 @@ struct KVPressureSummary: Sendable, Hashable {
     let kvTokenSeconds: Int
     /// This user's token-seconds / everyone's (0 when nobody has any).
     let kvShare: Double
-    /// `kvShare` is over the `--kv-warn-share` threshold.
+    /// `kvShare` is over the `--kv-warn-share` threshold while someone else also used the
+    /// cache (a user alone in the window starves nobody: no warning).
     let isOverThreshold: Bool
 
-    init(user: String?, stats: KVPressureStats, windowTokenMilliseconds: Int, warnShare: Double) {
+    init(user: String?, stats: KVPressureStats, windowTokenMilliseconds: Int, warnShare: Double, othersUsedCache: Bool) {
         self.user = user
         peakContext = stats.peakContext >= 0 ? stats.peakContext : nil
         overLargeContext = stats.overLargeContext
@@ -23,6 +24,6 @@ struct KVPressureSummary: Sendable, Hashable {
         rejectedByCap = stats.rejectedByCap
         kvTokenSeconds = stats.tokenMilliseconds / 1000
         kvShare = windowTokenMilliseconds > 0 ? Double(stats.tokenMilliseconds) / Double(windowTokenMilliseconds) : 0
-        isOverThreshold = kvShare > warnShare
+        isOverThreshold = othersUsedCache && kvShare > warnShare
     }
 }

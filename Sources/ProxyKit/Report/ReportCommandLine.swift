@@ -36,7 +36,7 @@ enum ReportCommandLine {
         OptionSpec("--out", "FILE", "write to FILE atomically (temp file + rename) instead of stdout"),
         OptionSpec("--alert-tokens", "N", "exit 1 and say so on stderr when a group's total tokens exceed N"),
         OptionSpec("--alert-errors", "N", "exit 1 and say so on stderr when a group's 5xx count exceeds N"),
-        OptionSpec("--kv-warn-share", "F", "warn about each user over F (0-1) of KV token-seconds (default 0.5)"),
+        OptionSpec("--kv-warn-share", "F", "warn of each user over F (0-1) of KV token-seconds, unless alone (0.5)"),
         OptionSpec("--help", nil, "print this help"),
     ]
 

@@ -97,10 +97,11 @@ struct UsageAggregator {
         let totals = GroupSummary(key: grouping.keyColumns.map { _ in "total" }, stats: &total, windowTokens: windowTokens)
 
         let windowTokenMs = kvByUser.reduce(0) { $0 + $1.tokenMilliseconds }
+        let cacheUsers = kvByUser.filter { $0.tokenMilliseconds > 0 }.count
         var kv: [KVPressureSummary] = []
         for (slot, stats) in kvByUser.enumerated() where stats.requests > 0 {
-            kv.append(KVPressureSummary(user: users.name(Int32(slot - 1)), stats: stats,
-                                        windowTokenMilliseconds: windowTokenMs, warnShare: kvWarnShare))
+            kv.append(KVPressureSummary(user: users.name(Int32(slot - 1)), stats: stats, windowTokenMilliseconds: windowTokenMs,
+                                        warnShare: kvWarnShare, othersUsedCache: cacheUsers - (stats.tokenMilliseconds > 0 ? 1 : 0) > 0))
         }
         kv.sort { a, b in
             if a.kvTokenSeconds != b.kvTokenSeconds { return a.kvTokenSeconds > b.kvTokenSeconds }

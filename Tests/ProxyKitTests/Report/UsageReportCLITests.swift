@@ -69,6 +69,20 @@ import Testing
         #expect(json["from"] as? String == Self.from && json["to"] as? String == Self.to)
     }
 
+    @Test func aUserAloneInTheWindowIsNotWarnedAbout() throws {
+        let records = (0..<3).map { i in
+            UsageRecord(ts: Self.fromTs + 60 * i, user: "solo", model: "m", promptTokens: 90_000, completionTokens: 20_000,
+                        durationMs: 30_000, requestID: "r\(i)", keyID: "k", status: 200, stream: true, ttftMs: 900,
+                        usageSource: .upstream, reason: nil, clientIP: "127.0.0.1")
+        }
+        let fixture = try ReportFixture(records: records)
+        defer { fixture.remove() }
+        let run = try ReportFixture.run(["--jsonl", fixture.journalPath, "--format", "json"] + Self.window)
+        let rows = try #require(try Self.jsonObject(run.stdout)["kv_pressure"] as? [[String: Any]])
+        #expect(rows.count == 1 && rows[0]["kv_share"] as? Double == 1.0 && rows[0]["over_threshold"] as? Bool == false)
+        #expect(run.status == 0 && !run.stderr.contains("KV pressure"))
+    }
+
     @Test func kvPressureMatchesIndependentNumbers() throws {
         let fixture = try ReportFixture()
         defer { fixture.remove() }
