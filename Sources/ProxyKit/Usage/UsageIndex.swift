@@ -11,18 +11,26 @@ public enum UsageIndex {
         guard !records.isEmpty else { return }
         try db.sqliteTransaction { () throws(SQLiteError) in
             let statement = try db.prepare(insertSQL)
-            for record in records {
-                try statement.bind(values(of: record))
-                _ = try statement.step()
+            // Bound column by column (no `[SQLiteValue]` per record): this runs for every
+            // request the proxy serves, on the index writer's thread.
+            for r in records {
+                statement.uncheckedBind(r.ts, at: 1)
+                statement.uncheckedBind(r.user, at: 2)
+                statement.uncheckedBind(r.model, at: 3)
+                statement.uncheckedBind(r.promptTokens, at: 4)
+                statement.uncheckedBind(r.completionTokens, at: 5)
+                statement.uncheckedBind(r.durationMs, at: 6)
+                statement.uncheckedBind(r.requestID, at: 7)
+                statement.uncheckedBind(r.keyID, at: 8)
+                statement.uncheckedBind(r.status, at: 9)
+                statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
+                statement.uncheckedBind(r.ttftMs, at: 11)
+                statement.uncheckedBind(r.usageSource.rawValue, at: 12)
+                statement.uncheckedBind(r.reason, at: 13)
+                statement.uncheckedBind(r.clientIP, at: 14)
+                try statement.uncheckedRunAndReset()
             }
         }
-    }
-
-    static func values(of r: UsageRecord) -> [SQLiteValue] {
-        func int(_ v: Int?) -> SQLiteValue { v.map { .integer(Int64($0)) } ?? .null }
-        return [.integer(Int64(r.ts)), SQLiteValue(r.user), SQLiteValue(r.model), int(r.promptTokens), int(r.completionTokens),
-                .integer(Int64(r.durationMs)), .text(r.requestID), SQLiteValue(r.keyID), .integer(Int64(r.status)),
-                .integer(r.stream ? 1 : 0), int(r.ttftMs), .text(r.usageSource.rawValue), SQLiteValue(r.reason), SQLiteValue(r.clientIP)]
     }
 
     /// Reads rows back (tests and reports).
