@@ -90,23 +90,6 @@ struct OpenAIErrorTests {
     }
 }
 
-struct HTTPEncoderTests {
-    @Test func chunksAreHexFramed() {
-        var out: [UInt8] = []
-        HTTPEncoder.appendChunk(Array(repeating: 0x61, count: 26), to: &out)
-        HTTPEncoder.appendChunk([], to: &out)
-        #expect(String(decoding: out, as: UTF8.self) == "1a\r\n" + String(repeating: "a", count: 26) + "\r\n")
-        var big: [UInt8] = []
-        HTTPEncoder.appendHex(0x1_0000, to: &big)
-        #expect(String(decoding: big, as: UTF8.self) == "10000")
-    }
-
-    @Test func responseHeadKeepsFieldOrder() {
-        let head = HTTPEncoder.responseHead(status: 404, headers: HTTPHeaders([("B", "2"), ("A", "1")]))
-        #expect(String(decoding: head, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nB: 2\r\nA: 1\r\n\r\n")
-    }
-}
-
 struct UTCTimestampTests {
     @Test func formatsSecondsAsISO8601() {
         #expect(UTCTimestamp.format(secondsSinceEpoch: 0) == "1970-01-01T00:00:00Z")

@@ -9,7 +9,13 @@ public enum HTTPEncoder {
     }
 
     public static func appendResponseHead(status: Int, reason: String?, headers: HTTPHeaders, to out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/1.1 \(status) \(reason ?? HTTPStatus.reason(status))\r\n".utf8)
+        // Appended piece by piece: an interpolated status line is a heap string per response.
+        appendASCII("HTTP/1.1 ", to: &out)
+        appendDecimal(status, to: &out)
+        out.append(0x20)
+        if let reason { out.append(contentsOf: reason.utf8) } else { appendASCII(HTTPStatus.reasonPhrase(status), to: &out) }
+        out.append(0x0D)
+        out.append(0x0A)
         for field in headers {
             out.append(contentsOf: field.name.utf8)
             out.append(0x3A)
@@ -38,20 +44,49 @@ public enum HTTPEncoder {
     public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 
     static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var buffer: [UInt8] = []
-        var v = value
-        repeat {
-            buffer.append(digits[v & 0xF])
-            v >>= 4
-        } while v > 0
-        out.append(contentsOf: buffer.reversed())
+        precondition(value >= 0, "Internal inconsistency: negative chunk size")
+        var shift = 0
+        while shift < 60 && value >> (shift + 4) != 0 { shift += 4 }
+        while shift >= 0 {
+            let digit = UInt8((value >> shift) & 0xF)
+            out.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
+            shift -= 4
+        }
+    }
+
+    /// Appends `value` in decimal (no allocation, unlike `String(value)`).
+    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            // Int.min has no positive counterpart: its magnitude goes through UInt.
+            appendDecimal(magnitude: value.magnitude, to: &out)
+        } else {
+            appendDecimal(magnitude: UInt(value), to: &out)
+        }
+    }
+
+    private static func appendDecimal(magnitude: UInt, to out: inout [UInt8]) {
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        var rest = magnitude
+        while divisor > 0 {
+            out.append(0x30 + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    static func appendASCII(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 }
 
 /// Reason phrases for the statuses ds4-proxy produces itself.
 public enum HTTPStatus {
-    public static func reason(_ status: Int) -> String {
+    public static func reason(_ status: Int) -> String { reasonPhrase(status).description }
+
+    /// The phrase as static bytes (the encoder appends it without making a String).
+    public static func reasonPhrase(_ status: Int) -> StaticString {
         switch status {
         case 100: "Continue"
         case 200: "OK"

@@ -66,7 +66,10 @@ public struct UpstreamRequest: Sendable {
     }
 
     private func appendHead(to out: inout [UInt8]) {
-        out.append(contentsOf: "\(route.method) \(route.path) HTTP/1.1\r\n".utf8)
+        out.append(contentsOf: route.method.utf8)
+        out.append(0x20)
+        out.append(contentsOf: route.path.utf8)
+        HTTPEncoder.appendASCII(" HTTP/1.1\r\n", to: &out)
         for field in headers {
             out.append(contentsOf: field.name.utf8)
             out.append(contentsOf: ": ".utf8)

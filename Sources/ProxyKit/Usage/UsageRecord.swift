@@ -67,7 +67,7 @@ public struct UsageRecord: Sendable, Hashable {
         }
         func int(_ value: Int?) {
             guard let value else { return raw("null") }
-            out.append(contentsOf: String(value).utf8)
+            HTTPEncoder.appendDecimal(value, to: &out)
         }
         raw("{\"ts\":\"")
         out.append(contentsOf: UTCTimestamp.cachedFormat(secondsSinceEpoch: ts).utf8)
