@@ -171,7 +171,7 @@ struct KeyStoreTests {
         try withStore { store in
             let (key, record) = try store.issueKey(user: "u", label: "l", expires: nil, now: 100)
             let table = try store.loadAuthTable(now: 100)
-            #expect(table.keys[SHA256.hash(key.secret)]?.keyID == record.id)
+            #expect(table.keys[KeyDigest(SHA256.hash(key.secret))]?.keyID == record.id)
             #expect(table.keys.count == 1)
             #expect(table.policies["u"] == UserPolicy())
         }
@@ -184,8 +184,8 @@ struct KeyStoreTests {
             #expect(revoked == 1)
             #expect(try store.loadAuthTable(now: 300).keys.count == 2)
             let later = try store.loadAuthTable(now: 3800)
-            #expect(later.keys[SHA256.hash(old.secret)] == nil)
-            #expect(later.keys[SHA256.hash(new.secret)] != nil)
+            #expect(later.keys[KeyDigest(SHA256.hash(old.secret))] == nil)
+            #expect(later.keys[KeyDigest(SHA256.hash(new.secret))] != nil)
         }
     }
 

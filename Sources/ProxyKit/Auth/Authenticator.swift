@@ -52,11 +52,10 @@ public final class Authenticator: Sendable {
 
     /// Checks the request's `Authorization: Bearer KEY` (scheme case-insensitive).
     public func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now()) -> AuthResult {
-        let values = headers[all: "Authorization"]
-        guard let value = values.first else { return .missing }
-        guard values.count == 1 else { return .ambiguous }
+        guard let value = headers[first: "Authorization"] else { return .missing }
+        guard headers.count(of: "Authorization") == 1 else { return .ambiguous }
         guard let key = Self.bearerKey(value) else { return .invalid }
-        let digest = SHA256.hash(key.secret)
+        let digest = KeyDigest(SHA256.hash(key.secret))
         let found: (AuthTable.Entry, UserPolicy)? = table.withLock { table in
             guard let entry = table.keys[digest] else { return nil }
             return (entry, table.policies[entry.user] ?? UserPolicy())

@@ -135,10 +135,13 @@ public struct KeyStore {
 
     /// Every key that can still authenticate, by SHA-256 of its secret, and every user's policy.
     public func loadAuthTable(now: Int) throws(SQLiteError) -> AuthTable {
-        var keys: [[UInt8]: AuthTable.Entry] = [:]
+        var keys: [KeyDigest: AuthTable.Entry] = [:]
         try forEachRow("SELECT hash, id, user, expires, revoked FROM api_keys WHERE (revoked IS NULL OR revoked > ?) AND (expires IS NULL OR expires > ?)",
                        [.integer(Int64(now)), .integer(Int64(now))]) { row in
-            keys[row.blob(0)] = AuthTable.Entry(keyID: row.text(1), user: row.text(2), expires: row.optionalInt(3).map(Int.init), revoked: row.optionalInt(4).map(Int.init))
+            let hash = row.blob(0)
+            // A hash of another length can match no key: skipped, not a crash.
+            guard hash.count == SHA256.digestByteCount else { return }
+            keys[KeyDigest(hash)] = AuthTable.Entry(keyID: row.text(1), user: row.text(2), expires: row.optionalInt(3).map(Int.init), revoked: row.optionalInt(4).map(Int.init))
         }
         var policies: [String: UserPolicy] = [:]
         try forEachRow("SELECT name, rpm, tpm, daily_tokens, max_concurrent, context_cap, models FROM users", []) { row in
@@ -213,7 +216,7 @@ public struct AuthTable: Sendable {
         public var revoked: Int?
     }
     /// By SHA-256 of the key.
-    public var keys: [[UInt8]: Entry]
+    public var keys: [KeyDigest: Entry]
     public var policies: [String: UserPolicy]
 
     public static let empty = AuthTable(keys: [:], policies: [:])
