@@ -17,9 +17,22 @@ public struct InspectedBody: Sendable, Hashable {
     var streamOptions: JSONValueRef?
     var lastMemberEnd = 0
 
-    /// Fields read here; each may appear once (a duplicate is an ambiguity vLLM would resolve
-    /// differently from us, so it is refused).
-    static let readFields: Set<String> = ["model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "messages", "prompt", "input"]
+    /// The fields read here, each as one bit; each may appear once (a duplicate is an ambiguity
+    /// vLLM would resolve differently from us, so it is refused). A switch and a bit mask: no
+    /// set to allocate or hash per request.
+    static func fieldBit(_ key: String) -> UInt8? {
+        switch key {
+        case "model": 1 << 0
+        case "stream": 1 << 1
+        case "stream_options": 1 << 2
+        case "max_tokens": 1 << 3
+        case "max_completion_tokens": 1 << 4
+        case "messages": 1 << 5
+        case "prompt": 1 << 6
+        case "input": 1 << 7
+        default: nil
+        }
+    }
 
     /// Validates `body` as one JSON object and reads its fields; 400 `invalid_json` otherwise.
     public init(body: [UInt8]) throws(OpenAIError) {
@@ -28,16 +41,17 @@ public struct InspectedBody: Sendable, Hashable {
         do { members = try scanner.topLevelMembers() } catch {
             throw .badRequest("The request body is not a valid JSON object: \(error.message)", code: "invalid_json")
         }
-        var seen = Set<String>()
+        var seen: UInt8 = 0
         var maxTokensField: Int?
         var maxCompletionTokensField: Int?
         defer { maxTokens = maxCompletionTokensField ?? maxTokensField }
         for member in members {
             lastMemberEnd = max(lastMemberEnd, member.value.range.upperBound)
-            guard Self.readFields.contains(member.key) else { continue }
-            if !seen.insert(member.key).inserted {
+            guard let bit = Self.fieldBit(member.key) else { continue }
+            if seen & bit != 0 {
                 throw .badRequest("The request body has more than one \"\(member.key)\" field.", code: "invalid_json")
             }
+            seen |= bit
             let value = member.value
             switch member.key {
             case "model": model = scanner.string(value)
