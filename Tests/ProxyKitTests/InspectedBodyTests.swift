@@ -8,6 +8,11 @@ struct InspectedBodyTests {
         return String(decoding: body.injectingIncludeUsage(into: Array(text.utf8)), as: UTF8.self)
     }
 
+    @Test func duplicatesOfFieldsItDoesNotReadAreForwarded() throws {
+        let body = try inspect(#"{"model":"m","temperature":1,"temperature":0,"stream":true}"#)
+        #expect(body.model == "m" && body.stream)
+    }
+
     @Test func readsTheFieldsItActsOn() throws {
         let body = try inspect(#"{"model":"m","messages":[{"role":"user","content":"hello there"}],"stream":true,"max_tokens":16}"#)
         #expect(body.model == "m")
@@ -62,7 +67,10 @@ struct InspectedBodyTests {
         }
     }
 
-    @Test(arguments: ["", "[]", "{", #"{"model":"a","model":"b"}"#, #"{"stream":true,"stream":false}"#, "{} {}", "\u{FEFF}{}"])
+    @Test(arguments: ["", "[]", "{", #"{"model":"a","model":"b"}"#, #"{"stream":true,"stream":false}"#, "{} {}", "\u{FEFF}{}",
+                      #"{"stream_options":{},"stream_options":{}}"#, #"{"max_tokens":1,"max_tokens":2}"#,
+                      #"{"max_completion_tokens":1,"max_completion_tokens":2}"#, #"{"messages":[],"messages":[]}"#,
+                      #"{"prompt":"a","prompt":"b"}"#, #"{"input":"a","input":"b"}"#])
     func invalidOrAmbiguousBodiesAre400(text: String) {
         #expect(throws: OpenAIError.self) { try InspectedBody(body: Array(text.utf8)) }
     }
