@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Watches an upstream response body as it is relayed: SSE bodies go through
 /// `SSEUsageScanner` (which may drop the usage chunk the proxy asked for), other bodies are
 /// kept (bounded) so their JSON `usage` can be read at the end.
@@ -61,19 +65,23 @@ struct ResponseMeter {
 
     private static let usageKey: [UInt8] = Array("\"usage\":".utf8)
 
-    /// The index of the `{` that follows the last `"usage":` in `body`.
+    /// The index of the `{` that follows the last `"usage":` in `body` (scanned backwards:
+    /// vLLM puts `usage` near the end).
     private static func lastUsageObject(in body: [UInt8]) -> Int? {
-        let key = usageKey
-        var i = body.count - key.count
-        while i >= 0 {
-            if body[i] == 0x22, body[i..<(i + key.count)].elementsEqual(key) {
-                var j = i + key.count
-                while j < body.count, body[j] == 0x20 { j += 1 }
-                return j < body.count && body[j] == UInt8(ascii: "{") ? j : nil
+        body.withUnsafeBufferPointer { bytes -> Int? in
+            usageKey.withUnsafeBufferPointer { key -> Int? in
+                var i = bytes.count - key.count
+                while i >= 0 {
+                    if bytes[i] == 0x22, memcmp(bytes.baseAddress! + i, key.baseAddress!, key.count) == 0 {
+                        var j = i + key.count
+                        while j < bytes.count, bytes[j] == 0x20 { j += 1 }
+                        return j < bytes.count && bytes[j] == UInt8(ascii: "{") ? j : nil
+                    }
+                    i -= 1
+                }
+                return nil
             }
-            i -= 1
         }
-        return nil
     }
 
     /// Reads the counts from a whole body's top-level `usage`.
@@ -94,7 +102,11 @@ struct ResponseMeter {
     }
 
     /// The index just past the object that starts at `start` (strings and escapes respected).
-    private static func objectEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+    private static func objectEnd(_ body: [UInt8], from start: Int) -> Int? {
+        body.withUnsafeBufferPointer { bytes in objectEnd(bytes, from: start) }
+    }
+
+    private static func objectEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var depth = 0
         var inString = false
         var escaped = false

@@ -1,0 +1,28 @@
+import Testing
+@testable import ProxyKit
+
+/// Usage from a non-streaming JSON body: found by scanning back for the last `"usage":`, with
+/// the whole body parsed only when that fails.
+struct ResponseMeterTests {
+    func counts(_ body: String) -> [Int?]? {
+        ResponseMeter.jsonUsage(Array(body.utf8)).map { [$0.promptTokens, $0.completionTokens] }
+    }
+
+    @Test func usageNearTheEndWithNestedDetailsAndFieldsAfterIt() {
+        #expect(counts(#"{"id":"x","usage":{"prompt_tokens":5,"total_tokens":8,"completion_tokens":3}}"#) == [5, 3])
+        #expect(counts(#"{"id":"x","usage": {"prompt_tokens":12,"total_tokens":20,"completion_tokens":8,"prompt_tokens_details":{"cached_tokens":4}},"metrics":null}"#) == [12, 8])
+        #expect(counts(#"{"choices":[{"message":{"content":"\"usage\": {\"prompt_tokens\":99}"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}"#) == [1, 2])
+    }
+
+    @Test func missingOrNullUsageIsNil() {
+        #expect(counts(#"{"id":"x"}"#) == nil)
+        #expect(counts(#"{"id":"x","usage":null}"#) == nil)
+        #expect(counts("") == nil)
+        #expect(counts(#"{"usage":{"prompt_tokens":1"#) == nil)
+    }
+
+    @Test func aUsageKeyAfterTheTopLevelOneFallsBackToTheWholeBody() {
+        // The last "usage": is not an object: the whole body is parsed and its top-level usage read.
+        #expect(counts(#"{"usage":{"prompt_tokens":7,"completion_tokens":1},"x":{"usage":3}}"#) == [7, 1])
+    }
+}
