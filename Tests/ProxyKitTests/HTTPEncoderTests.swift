@@ -7,7 +7,7 @@ struct HTTPEncoderTests {
     static let numbers = [0, 1, 9, 10, 15, 16, 99, 100, 255, 256, 4095, 4096, 65_535, 1 << 20, 123_456_789, Int(UInt32.max), Int.max]
 
     @Test func decimalMatchesStringFormatting() {
-        for n in Self.numbers + Self.numbers.map { -$0 } + [Int.min] {
+        for n in Self.numbers + Self.numbers.map({ -$0 }) + [Int.min] {
             var out: [UInt8] = []
             HTTPEncoder.appendDecimal(n, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == String(n))
