@@ -294,24 +294,11 @@ struct JSONScannerTests {
 
     // MARK: - Fuzzing
 
-    /// Deterministic SplitMix64 for the JSON fuzz loop.
-    struct JSONFuzzRNG: RandomNumberGenerator {
-        private var state: UInt64
-        init(seed: UInt64) { self.state = seed }
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let jsonFuzzAlphabet: [UInt8] =
         Array("{}[]\",:\\/ \t\r\n0123456789-+.eEtrufalsn\"u".utf8)
         + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xED, 0xF0, 0xF4, 0xFF]
 
-    static func mutateJSON(_ bytes: [UInt8], using rng: inout JSONFuzzRNG) -> [UInt8] {
+    static func mutateJSON(_ bytes: [UInt8], using rng: inout SplitMix64) -> [UInt8] {
         var result = bytes
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             let index = result.isEmpty ? 0 : Int.random(in: 0..<result.count, using: &rng)
@@ -335,7 +322,7 @@ struct JSONScannerTests {
     }
 
     @Test func randomMutationsNeverTrapAndAgreeWithFoundation() throws {
-        var rng = JSONFuzzRNG(seed: 0x4A53_4F4E_5EED)
+        var rng = SplitMix64(seed: 0x4A53_4F4E_5EED)
         let seeds = Self.validDocuments.map { Array($0.0.utf8) } + [Self.chatRequest]
         var accepted = 0
         var knownDifferences = 0

@@ -159,19 +159,6 @@ func expectParserRejection<P: VerifiableParser>(
     }
 }
 
-/// A tiny deterministic PRNG (SplitMix64) for the fuzz loops.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Bytes that make fuzz mutations hit the grammar's interesting paths.
 let fuzzAlphabet: [UInt8] = Array("\r\n :;=\"\\,\t0123456789abcdefABCDEF/HTP.-".utf8) + [0, 0x7F, 0x80, 0xFF]
 

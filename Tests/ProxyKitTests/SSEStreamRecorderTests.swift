@@ -42,7 +42,7 @@ struct SSEStreamRecorderTests {
             Issue.record("expected bench sse-streams")
             return
         }
-        #expect(options.host == "127.0.0.1" && options.port == 8643 && options.streams == 3 && options.events == 100)
+        #expect(options.target == HostPort(host: "127.0.0.1", port: 8643) && options.streams == 3 && options.events == 100)
         #expect(options.intervalMilliseconds == 20 && options.bearerKey == nil)
         for bad in [["bench", "sse-streams"], ["bench", "sse-streams", "--target", "nohost", "--label", "a", "--out", "o"],
                     ["bench", "sse-streams", "--target", "h:1", "--label", "a", "--out", "o", "--streams", "0"],

@@ -497,7 +497,7 @@ struct SSEUsageScannerTests {
     ]
 
     @Test func seededRandomStreamsAndSplitsAgreeWithTheWholeFeed() {
-        var rng = SSEFuzzRNG(seed: 0x55E_5CA9)
+        var rng = SplitMix64(seed: 0x55E_5CA9)
         for _ in 0..<300 {
             let picks = (0..<Int.random(in: 0...12, using: &rng)).map { _ in
                 Self.fuzzPool.randomElement(using: &rng)!
@@ -521,7 +521,7 @@ struct SSEUsageScannerTests {
     }
 
     @Test func randomBytesAndMutatedStreamsNeverTrap() {
-        var rng = SSEFuzzRNG(seed: 0xBAD_5EED)
+        var rng = SplitMix64(seed: 0xBAD_5EED)
         let alphabet: [UInt8] =
             Array("data: \r\n\r\n:{}[]\",usage choices error model [DONE] text delta content 0123".utf8)
             + [0xEF, 0xBB, 0xBF, 0x00, 0xFF]
@@ -558,7 +558,7 @@ struct SSEUsageScannerTests {
     }
 
     /// `bytes` cut at up to 12 random points (empty pieces allowed).
-    static func randomPieces(_ bytes: [UInt8], using rng: inout SSEFuzzRNG) -> [[UInt8]] {
+    static func randomPieces(_ bytes: [UInt8], using rng: inout SplitMix64) -> [[UInt8]] {
         let cuts = (0..<Int.random(in: 0...12, using: &rng)).map { _ in Int.random(in: 0...bytes.count, using: &rng) }
         var pieces: [[UInt8]] = []
         var start = 0
@@ -567,19 +567,6 @@ struct SSEUsageScannerTests {
             start = cut
         }
         return pieces
-    }
-}
-
-/// A deterministic SplitMix64 generator for the SSE fuzz loops.
-struct SSEFuzzRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -75,8 +75,7 @@ public enum ProxyCommandLine {
             guard let value = args.popFirst() else { throw CommandLineError("\(command): \(flag) needs a value") }
             values[flag] = value
         }
-        guard let target = values["--target"], let colon = target.lastIndex(of: ":"),
-              let port = UInt16(target[target.index(after: colon)...]) else {
+        guard let target = values["--target"].flatMap(HostPort.init(parsing:)), target.port > 0 else {
             throw CommandLineError("\(command): --target HOST:PORT is required")
         }
         guard let label = values["--label"], let out = values["--out"] else { throw CommandLineError("\(command): --label and --out are required") }
@@ -88,7 +87,7 @@ public enum ProxyCommandLine {
         let interval = values["--interval-ms"].flatMap(Double.init) ?? 20
         guard interval > 0 else { throw CommandLineError("\(command): --interval-ms needs a positive number") }
         return SSEStreamRecorder.Options(
-            host: String(target[..<colon]), port: port, label: label, streams: try positive("--streams", 200),
+            target: target, label: label, streams: try positive("--streams", 200),
             events: try positive("--events", 100), intervalMilliseconds: interval, bearerKey: nil, outputPath: out)
     }
 

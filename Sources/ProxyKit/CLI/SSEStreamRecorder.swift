@@ -14,8 +14,7 @@ import Glibc
 /// the stamps with the upstream's send times.
 public enum SSEStreamRecorder {
     public struct Options: Sendable {
-        public var host: String
-        public var port: UInt16
+        public var target: HostPort
         public var label: String
         public var streams: Int
         public var events: Int
@@ -73,56 +72,37 @@ public enum SSEStreamRecorder {
         // Spread the streams over one interval, as the Python client does.
         usleep(UInt32(options.intervalMilliseconds * 1000 * Double(index) / Double(max(1, options.streams))))
         var result = StreamResult(sid: "\(options.label)-\(index)")
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else {
+        let deadline = Deadline.after(seconds: timeoutSeconds)
+        let socket: Socket
+        do { socket = try Socket.connect(to: options.target, deadline: .after(seconds: 10)) } catch {
             result.connectFailed = true
             return result
         }
-        defer { Glibc.close(fd) }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var limit = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = options.port.bigEndian
-        guard inet_pton(AF_INET, options.host, &address.sin_addr) == 1,
-              withUnsafePointer(to: &address, {
-                  $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-              }) == 0
-        else {
-            result.connectFailed = true
-            return result
-        }
+        defer { socket.close() }
         let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"max_tokens":\#(options.events),"user":"\#(result.sid)"}"#
-        var request = "POST /v1/chat/completions HTTP/1.1\r\nHost: \(options.host):\(options.port)\r\nContent-Type: application/json\r\n"
+        var request = "POST /v1/chat/completions HTTP/1.1\r\nHost: \(options.target)\r\nContent-Type: application/json\r\n"
         request += "Accept: text/event-stream\r\n"
         if let key = options.bearerKey { request += "Authorization: Bearer \(key)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 {
-                result.connectFailed = true
-                return result
-            }
-            sent += n
+        do { try socket.write(Array(request.utf8), stallTimeout: 10) } catch {
+            result.connectFailed = true
+            return result
         }
 
         var parser = HTTPResponseParser()
         var events = SSEEventSplitter()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
         receiving: while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            let now = monotonicNanoseconds()
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 {
-                result.timedOut = errno == EAGAIN || errno == EWOULDBLOCK
+            // The thread sleeps in poll(2) until bytes arrive; the stamp is taken right after.
+            let read: Socket.ReadResult
+            do { read = try socket.read(into: buffer, deadline: deadline) } catch {
+                result.timedOut = error == .timedOut
                 break
             }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            let now = monotonicNanoseconds()
+            guard case .bytes(let n) = read else { break }
+            parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             do {
                 while let event = try parser.next() {
                     switch event {

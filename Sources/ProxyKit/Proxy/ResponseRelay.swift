@@ -77,7 +77,7 @@ struct ResponseRelay {
             while !finished {
                 let event: HTTPParserEvent<HTTPResponseHead>?
                 do { event = try parser.next() } catch {
-                    return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_invalid_body")
+                    return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: UsageReason.upstreamInvalidBody)
                 }
                 guard let event else { break }
                 switch event {
@@ -105,7 +105,7 @@ struct ResponseRelay {
                     pool.discard(lease.socket, abort: true)
                     return .clientGone(meter.summary)
                 case .timedOut:
-                    return await exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: "upstream_timeout")
+                    return await exchange.cut(lease: lease, client: client, pending: [], metered: meter.summary, reason: UsageReason.upstreamTimeout)
                 case .upstreamReadable:
                     break
                 }
@@ -126,7 +126,7 @@ struct ResponseRelay {
                     case .head: break
                     }
                 }
-                return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: "upstream_closed_mid_response")
+                return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: UsageReason.upstreamClosedMidResponse)
             }
         }
     }

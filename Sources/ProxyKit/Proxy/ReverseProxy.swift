@@ -1,8 +1,8 @@
 /// The request path, top to bottom: route, authenticate, read and inspect the body, forward,
 /// stream back, record usage. Every request that reaches `handle` gets exactly one usage record,
-/// written before the client can see its response complete.
-/// A class, not a struct: it is captured by every request's async frames and closures, and a
-/// struct this size would be copied (a retain per field) each time.
+/// written before the client can see its response complete. A class, not a struct: every
+/// request's async frames and closures capture it, and a struct this size would be copied (a
+/// retain per field) each time.
 public final class ReverseProxy: HTTPRequestHandler {
     let configuration: ProxyConfiguration
     let upstream: UpstreamURL
@@ -33,10 +33,10 @@ public final class ReverseProxy: HTTPRequestHandler {
         let route: Route
         switch RouteTable.match(method: head.method, target: head.target) {
         case .notFound:
-            return await reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), reason: "not_found", request, head, connection)
+            return await reject(.notFound(method: head.method, path: RouteTable.path(of: head.target)), reason: UsageReason.notFound, request, head, connection)
         case .methodNotAllowed(let allowed):
             return await reject(.methodNotAllowed(method: head.method, path: RouteTable.path(of: head.target), allowed: allowed),
-                          reason: "method_not_allowed", request, head, connection)
+                          reason: UsageReason.methodNotAllowed, request, head, connection)
         case .route(let matched):
             route = matched
         }
@@ -46,9 +46,9 @@ public final class ReverseProxy: HTTPRequestHandler {
         case .authenticated(let principal):
             request.principal = principal
         case .missing, .invalid:
-            return await reject(.invalidAPIKey, reason: "invalid_api_key", request, head, connection)
+            return await reject(.invalidAPIKey, reason: UsageReason.invalidAPIKey, request, head, connection)
         case .ambiguous:
-            record(request, status: 400, reason: "malformed_request")
+            record(request, status: 400, reason: UsageReason.malformedRequest)
             await connection.writeError(.badRequest("The request has more than one Authorization header.", code: "malformed_request"),
                                         requestID: request.requestID, keepAlive: false)
             await connection.lingeringClose()
@@ -70,7 +70,7 @@ public final class ReverseProxy: HTTPRequestHandler {
             }
             request.body = inspected
             if let model = inspected.model, !principal.policy.allows(model: model) {
-                return await answer(.modelNotAllowed(model), reason: "model_not_allowed", request, head, connection)
+                return await answer(.modelNotAllowed(model), reason: UsageReason.modelNotAllowed, request, head, connection)
             }
             if configuration.injectUsage && inspected.needsUsageInjection {
                 body = inspected.injectingIncludeUsage(into: body)
@@ -90,7 +90,7 @@ public final class ReverseProxy: HTTPRequestHandler {
             request: upstreamRequest, method: route.method, client: connection, clientHead: head, requestID: request.requestID,
             bodyFilter: bodyFilter, removeUsageChunk: injected
         ) { metered in
-            record(request, metered: metered, reason: metered.status >= 400 ? "upstream_error" : metered.streamErrorReason)
+            record(request, metered: metered, reason: metered.status >= 400 ? UsageReason.upstreamError : metered.streamErrorReason)
             recordedOnCompletion = true
         }
 
@@ -106,9 +106,9 @@ public final class ReverseProxy: HTTPRequestHandler {
         case let .clientGone(metered):
             if !recordedOnCompletion {
                 if let metered {
-                    record(request, metered: metered, reason: "client_disconnected")
+                    record(request, metered: metered, reason: UsageReason.clientDisconnected)
                 } else {
-                    record(request, status: 499, reason: "client_disconnected", forwarded: true)
+                    record(request, status: 499, reason: UsageReason.clientDisconnected, forwarded: true)
                 }
             }
             logger.info("client disconnected", ["request.id": request.requestID, "route": route.path])
@@ -161,15 +161,15 @@ public final class ReverseProxy: HTTPRequestHandler {
     private func bodyFailed(_ error: ConnectionError, _ request: RequestLog, _ connection: ClientConnection) async -> Bool {
         switch error {
         case .malformed(let parseError):
-            record(request, status: parseError.status, reason: "malformed_request")
+            record(request, status: parseError.status, reason: UsageReason.malformedRequest)
             await connection.writeError(.badRequest(parseError.message, status: parseError.status, code: "malformed_request"),
                                            requestID: request.requestID, keepAlive: false)
         case .timedOut:
-            record(request, status: 408, reason: "request_timeout")
+            record(request, status: 408, reason: UsageReason.requestTimeout)
             await connection.writeError(.badRequest("Request body not received in time.", status: 408, code: "request_timeout"),
                                            requestID: request.requestID, keepAlive: false)
         case .clientGone:
-            record(request, status: 499, reason: "client_disconnected")
+            record(request, status: 499, reason: UsageReason.clientDisconnected)
         }
         await connection.lingeringClose()
         return false
@@ -201,7 +201,7 @@ public final class ReverseProxy: HTTPRequestHandler {
         } else if metered.streamed {
             meter.record(request.record(status: metered.status, promptTokens: request.body?.estimatedPromptTokens,
                                         completionTokens: metered.contentDeltas, ttftMs: ttft, source: .estimated,
-                                        reason: reason ?? (metered.sawDone ? "no_usage_reported" : "stream_incomplete")))
+                                        reason: reason ?? (metered.sawDone ? UsageReason.noUsageReported : UsageReason.streamIncomplete)))
         } else {
             meter.record(request.record(status: metered.status, promptTokens: nil, completionTokens: nil, ttftMs: nil, source: .none, reason: reason))
         }

@@ -44,8 +44,7 @@ enum TableReportRenderer {
         }
         let room = (lineWidth - numberWidth - 2 * (keyTitles.count - 1)) / keyTitles.count
         let width = max(minimumKeyWidth, min(room, keyTitles.count == 1 ? keyWidth : pairKeyWidth))
-        var table = AlignedTable(header: keyTitles + titles, leftColumns: keyTitles.count)
-        for row in rows { table.append(row.keys.map { AlignedTable.truncated($0, to: width) } + row.values) }
-        return table.render()
+        let lines = [keyTitles + titles] + rows.map { row in row.keys.map { TextTable.truncated($0, to: width) } + row.values }
+        return TextTable.render(lines, leftAligned: keyTitles.count)
     }
 }

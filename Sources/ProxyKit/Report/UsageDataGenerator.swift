@@ -186,20 +186,7 @@ struct UsageDataGenerator {
         }
 
         func insert(_ r: UsageRecord) throws(ReportError) {
-            insert.uncheckedBind(r.ts, at: 1)
-            insert.uncheckedBind(r.user, at: 2)
-            insert.uncheckedBind(r.model, at: 3)
-            insert.uncheckedBind(r.promptTokens, at: 4)
-            insert.uncheckedBind(r.completionTokens, at: 5)
-            insert.uncheckedBind(r.durationMs, at: 6)
-            insert.uncheckedBind(r.requestID, at: 7)
-            insert.uncheckedBind(r.keyID, at: 8)
-            insert.uncheckedBind(r.status, at: 9)
-            insert.uncheckedBind(r.stream ? 1 : 0, at: 10)
-            insert.uncheckedBind(r.ttftMs, at: 11)
-            insert.uncheckedBind(r.usageSource.rawValue, at: 12)
-            insert.uncheckedBind(r.reason, at: 13)
-            insert.uncheckedBind(r.clientIP, at: 14)
+            UsageIndex.bind(r, to: insert)
             do { try insert.uncheckedRunAndReset() } catch { throw .output("generate: insert: \(error.message)") }
         }
 

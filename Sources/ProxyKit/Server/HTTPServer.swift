@@ -115,13 +115,13 @@ public final class HTTPServer: Sendable {
             } catch .malformed(let error) {
                 let requestID = RequestID.generate()
                 logger.info("malformed request", ["peer": connection.peer, "error": error.message, "status": String(error.status)])
-                handler.malformedRequest(status: error.status, reason: "malformed_request", requestID: requestID, peer: connection.peer)
+                handler.malformedRequest(status: error.status, reason: UsageReason.malformedRequest, requestID: requestID, peer: connection.peer)
                 await connection.writeError(.badRequest(error.message, status: error.status, code: "malformed_request"), requestID: requestID, keepAlive: false)
                 await connection.lingeringClose()
                 return
             } catch .timedOut {
                 let requestID = RequestID.generate()
-                handler.malformedRequest(status: 408, reason: "request_timeout", requestID: requestID, peer: connection.peer)
+                handler.malformedRequest(status: 408, reason: UsageReason.requestTimeout, requestID: requestID, peer: connection.peer)
                 await connection.writeError(.badRequest("Request head not received in time.", status: 408, code: "request_timeout"), requestID: requestID, keepAlive: false)
                 await connection.lingeringClose()
                 return

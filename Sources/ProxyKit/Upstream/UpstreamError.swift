@@ -25,11 +25,11 @@ public enum UpstreamError: Error, Sendable, Hashable {
     /// A short reason for logs and usage records.
     public var reason: String {
         switch self {
-        case .connectFailed: "upstream_unreachable"
-        case .connectTimedOut: "upstream_connect_timeout"
-        case .responseTimedOut: "upstream_timeout"
-        case .closedBeforeResponse: "upstream_closed"
-        case .invalidResponse: "upstream_invalid_response"
+        case .connectFailed: UsageReason.upstreamUnreachable
+        case .connectTimedOut: UsageReason.upstreamConnectTimeout
+        case .responseTimedOut: UsageReason.upstreamTimeout
+        case .closedBeforeResponse: UsageReason.upstreamClosed
+        case .invalidResponse: UsageReason.upstreamInvalidResponse
         }
     }
 }

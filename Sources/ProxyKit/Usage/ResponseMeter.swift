@@ -55,7 +55,7 @@ struct ResponseMeter {
     /// `usage` near the end; the object after the last `"usage":` is parsed on its own, and
     /// the whole body only when that fails.
     static func jsonUsage(_ body: [UInt8]) -> TokenUsage? {
-        if let start = lastUsageObject(in: body), let end = objectEnd(body, from: start) {
+        if let start = lastUsageObject(in: body), let end = body.withUnsafeBufferPointer({ objectEnd($0, from: start) }) {
             // Only the usage object is copied and scanned (a few dozen bytes).
             let object = JSONScanner(Array(body[start..<end]))
             if let members = try? object.topLevelMembers() { return counts(object, members) }
@@ -102,10 +102,6 @@ struct ResponseMeter {
     }
 
     /// The index just past the object that starts at `start` (strings and escapes respected).
-    private static func objectEnd(_ body: [UInt8], from start: Int) -> Int? {
-        body.withUnsafeBufferPointer { bytes in objectEnd(bytes, from: start) }
-    }
-
     private static func objectEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var depth = 0
         var inString = false

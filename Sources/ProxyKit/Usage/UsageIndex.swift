@@ -11,26 +11,30 @@ public enum UsageIndex {
         guard !records.isEmpty else { return }
         try db.sqliteTransaction { () throws(SQLiteError) in
             let statement = try db.prepare(insertSQL)
-            // Bound column by column (no `[SQLiteValue]` per record): this runs for every
-            // request the proxy serves, on the index writer's thread.
-            for r in records {
-                statement.uncheckedBind(r.ts, at: 1)
-                statement.uncheckedBind(r.user, at: 2)
-                statement.uncheckedBind(r.model, at: 3)
-                statement.uncheckedBind(r.promptTokens, at: 4)
-                statement.uncheckedBind(r.completionTokens, at: 5)
-                statement.uncheckedBind(r.durationMs, at: 6)
-                statement.uncheckedBind(r.requestID, at: 7)
-                statement.uncheckedBind(r.keyID, at: 8)
-                statement.uncheckedBind(r.status, at: 9)
-                statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
-                statement.uncheckedBind(r.ttftMs, at: 11)
-                statement.uncheckedBind(r.usageSource.rawValue, at: 12)
-                statement.uncheckedBind(r.reason, at: 13)
-                statement.uncheckedBind(r.clientIP, at: 14)
+            for record in records {
+                bind(record, to: statement)
                 try statement.uncheckedRunAndReset()
             }
         }
+    }
+
+    /// Binds `r` to the parameters of `insertSQL`, column by column (no `[SQLiteValue]` per
+    /// record: the proxy inserts one row per request it serves).
+    static func bind(_ r: UsageRecord, to statement: SQLiteStatement) {
+        statement.uncheckedBind(r.ts, at: 1)
+        statement.uncheckedBind(r.user, at: 2)
+        statement.uncheckedBind(r.model, at: 3)
+        statement.uncheckedBind(r.promptTokens, at: 4)
+        statement.uncheckedBind(r.completionTokens, at: 5)
+        statement.uncheckedBind(r.durationMs, at: 6)
+        statement.uncheckedBind(r.requestID, at: 7)
+        statement.uncheckedBind(r.keyID, at: 8)
+        statement.uncheckedBind(r.status, at: 9)
+        statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
+        statement.uncheckedBind(r.ttftMs, at: 11)
+        statement.uncheckedBind(r.usageSource.rawValue, at: 12)
+        statement.uncheckedBind(r.reason, at: 13)
+        statement.uncheckedBind(r.clientIP, at: 14)
     }
 
     /// Reads rows back (tests and reports).

@@ -1,5 +1,5 @@
-/// A small seeded PRNG (SplitMix64): the generator's data set is the same for the same seed on
-/// every run and machine.
+/// A small seeded PRNG (SplitMix64): the report's data generator and the fuzz tests get the same
+/// sequence for the same seed on every run and machine.
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
