@@ -94,37 +94,17 @@ extension Socket {
     /// Connects to `address`, failing with `.timedOut` after `deadline`.
     public static func connect(to address: HostPort, deadline: Deadline) throws(SocketError) -> Socket {
         var lastError = SocketError.failed(op: "connect \(address)", errno: ECONNREFUSED)
-        for var candidate in try address.resolve(passive: false) {
-            let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0 else { lastError = .makeFailed("socket"); continue }
-            let socket = Socket(fd: fd)
-            let rc = withUnsafePointer(to: &candidate.storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
+        for candidate in try address.resolve(passive: false) {
+            switch startConnect(candidate, address, &lastError) {
+            case nil: continue
+            case .connected(let socket): return socket
+            case .inProgress(let socket):
+                do { try socket.wait(for: Int16(POLLOUT), deadline: deadline) } catch {
+                    socket.close()
+                    throw error
+                }
+                if let socket = finishConnect(socket, address, &lastError) { return socket }
             }
-            if rc == 0 {
-                socket.setNoDelay()
-                return socket
-            }
-            guard errno == EINPROGRESS else {
-                lastError = .failed(op: "connect \(address)", errno: errno)
-                socket.close()
-                continue
-            }
-            do {
-                try socket.wait(for: Int16(POLLOUT), deadline: deadline)
-            } catch {
-                socket.close()
-                throw error
-            }
-            var err: Int32 = 0
-            var size = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size)
-            if err == 0 {
-                socket.setNoDelay()
-                return socket
-            }
-            lastError = .failed(op: "connect \(address)", errno: err)
-            socket.close()
         }
         throw lastError
     }
@@ -132,36 +112,65 @@ extension Socket {
     /// `connect(to:deadline:)` for tasks: suspends on the poller while connecting.
     public static func connectAsync(to address: HostPort, deadline: Deadline) async throws(SocketError) -> Socket {
         var lastError = SocketError.failed(op: "connect \(address)", errno: ECONNREFUSED)
-        for var candidate in try address.resolve(passive: false) {
-            let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0 else { lastError = .makeFailed("socket"); continue }
-            let socket = Socket(fd: fd)
-            let rc = withUnsafePointer(to: &candidate.storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
-            }
-            if rc != 0 {
-                guard errno == EINPROGRESS else {
-                    lastError = .failed(op: "connect \(address)", errno: errno)
-                    socket.close()
-                    continue
-                }
-                if await Poller.shared.wait([.writable(fd)], deadline: deadline) == .timedOut {
+        for candidate in try address.resolve(passive: false) {
+            switch startConnect(candidate, address, &lastError) {
+            case nil: continue
+            case .connected(let socket): return socket
+            case .inProgress(let socket):
+                if await Poller.shared.wait([.writable(socket.fd)], deadline: deadline) == .timedOut {
                     socket.close()
                     throw .timedOut
                 }
-                var err: Int32 = 0
-                var size = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size)
-                if err != 0 {
-                    lastError = .failed(op: "connect \(address)", errno: err)
-                    socket.close()
-                    continue
-                }
+                if let socket = finishConnect(socket, address, &lastError) { return socket }
             }
-            socket.setNoDelay()
-            return socket
         }
         throw lastError
+    }
+
+    private enum ConnectStart {
+        case connected(Socket)
+        /// Non-blocking connect under way: wait until writable, then `finishConnect`.
+        case inProgress(Socket)
+    }
+
+    /// A non-blocking socket for `candidate` and its `connect(2)`; nil (and `lastError` set)
+    /// when this address failed outright.
+    private static func startConnect(_ candidate: HostPort.Resolved, _ address: HostPort, _ lastError: inout SocketError) -> ConnectStart? {
+        var candidate = candidate
+        let fd = Glibc.socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else {
+            lastError = .makeFailed("socket")
+            return nil
+        }
+        let socket = Socket(fd: fd)
+        let rc = withUnsafePointer(to: &candidate.storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, candidate.length) }
+        }
+        if rc == 0 {
+            socket.setNoDelay()
+            return .connected(socket)
+        }
+        guard errno == EINPROGRESS else {
+            lastError = .failed(op: "connect \(address)", errno: errno)
+            socket.close()
+            return nil
+        }
+        return .inProgress(socket)
+    }
+
+    /// The outcome of a connect that was in progress once the socket is writable: the socket,
+    /// or nil (closed, `lastError` set) when it failed.
+    private static func finishConnect(_ socket: Socket, _ address: HostPort, _ lastError: inout SocketError) -> Socket? {
+        var err: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &err, &size)
+        guard err == 0 else {
+            lastError = .failed(op: "connect \(address)", errno: err)
+            socket.close()
+            return nil
+        }
+        socket.setNoDelay()
+        return socket
     }
 
     /// Accepts one pending connection, or nil when none is waiting.
