@@ -25,4 +25,19 @@ struct ResponseMeterTests {
         // The last "usage": is not an object: the whole body is parsed and its top-level usage read.
         #expect(counts(#"{"usage":{"prompt_tokens":7,"completion_tokens":1},"x":{"usage":3}}"#) == [7, 1])
     }
+
+    @Test func theUsageObjectIsReadInPlaceWithStrictKeysAndIntegers() {
+        // Keys are case-sensitive; only JSON integers count; whitespace anywhere JSON allows it.
+        #expect(counts(#"{"usage":{"Prompt_Tokens":5,"completion_tokens":3}}"#) == [nil, 3])
+        #expect(counts(#"{"usage":{"prompt_tokens":5.0,"completion_tokens":-3}}"#) == [nil, -3])
+        #expect(counts("{\"usage\":{\n  \"prompt_tokens\" : 4 ,\r\n\t\"completion_tokens\":2\n}\n}") == [4, 2])
+        #expect(counts(#"{"usage":{"prompt_tokens":9223372036854775808,"completion_tokens":1}}"#) == [nil, 1])
+        #expect(counts(#"{"usage":{}}"#) == [nil, nil])
+        // Nested values of every kind are skipped, strings with escaped quotes and braces included.
+        #expect(counts(#"{"usage":{"a":[1,{"b":"}"}],"s":"x\"}","t":true,"n":null,"prompt_tokens":6,"completion_tokens":0}}"#) == [6, 0])
+        // An escaped key is not read in place: the whole body is scanned (and still found).
+        #expect(counts(#"{"usage":{"prompt\u005ftokens":8,"completion_tokens":2}}"#) == [8, 2])
+        // A malformed usage object falls back to the whole body, which is malformed too.
+        #expect(counts(#"{"usage":{"prompt_tokens":1,,"completion_tokens":2}}"#) == nil)
+    }
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <malloc.h>
+#include <string.h>
 
 static inline int ds4_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -40,5 +41,11 @@ static inline int ds4_epoll_wait(int epfd, uint64_t *datas, uint32_t *masks, int
         masks[i] = events[i].events;
     }
     return n;
+}
+/// The last `c` in `s[0..<n]` (glibc's vectorised memrchr; a GNU extension the Swift
+/// Glibc module does not expose). NULL when there is none.
+void *memrchr(const void *s, int c, size_t n);
+static inline const void *ds4_memrchr(const void *s, int c, size_t n) {
+    return memrchr(s, c, n);
 }
 #endif

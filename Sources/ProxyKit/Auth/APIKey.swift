@@ -41,15 +41,17 @@ public struct APIKey: Sendable, Hashable {
     /// `sk-ds4-` + at least 32 base62 characters, and nothing else.
     public static func isWellFormed(_ text: String) -> Bool {
         var text = text
+        return text.withUTF8 { isWellFormed($0) }
+    }
+
+    /// `isWellFormed` over bytes: one pass, run on every authenticated request.
+    static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let head = prefix.utf8.count
-        // One pass over contiguous bytes: it runs on every authenticated request.
-        return text.withUTF8 { bytes in
-            guard bytes.count >= head + 32, bytes.count <= head + 128, bytes.prefix(head).elementsEqual(prefix.utf8) else { return false }
-            for b in bytes[head...] where !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)) {
-                return false
-            }
-            return true
+        guard bytes.count >= head + 32, bytes.count <= head + 128, bytes.prefix(head).elementsEqual(prefix.utf8) else { return false }
+        for b in bytes[head...] where !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)) {
+            return false
         }
+        return true
     }
 
     /// The public id: the first 8 characters after the prefix.

@@ -50,12 +50,12 @@ public final class Authenticator: Sendable {
     /// Number of keys that can authenticate now.
     public var keyCount: Int { table.withLock { $0.keys.count } }
 
-    /// Checks the request's `Authorization: Bearer KEY` (scheme case-insensitive).
+    /// Checks the request's `Authorization: Bearer KEY` (scheme case-insensitive). Works on
+    /// the field's bytes: the key never becomes a string.
     public func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now()) -> AuthResult {
-        guard let value = headers[first: "Authorization"] else { return .missing }
+        guard let index = headers.firstIndex(of: "Authorization") else { return .missing }
         guard headers.count(of: "Authorization") == 1 else { return .ambiguous }
-        guard let key = Self.bearerKey(value) else { return .invalid }
-        let digest = KeyDigest(SHA256.hash(key.secret))
+        guard let digest = headers.withValueBytes(at: index, Self.bearerKeyDigest) else { return .invalid }
         let found: (AuthTable.Entry, UserPolicy)? = table.withLock { table in
             guard let entry = table.keys[digest] else { return nil }
             return (entry, table.policies[entry.user] ?? UserPolicy())
@@ -67,13 +67,15 @@ public final class Authenticator: Sendable {
         return .authenticated(Principal(user: entry.user, keyID: entry.keyID, policy: policy))
     }
 
-    /// The key of a `Bearer` credential, or nil when the value is not one.
-    static func bearerKey(_ value: String) -> APIKey? {
-        let bytes = value.utf8
-        guard bytes.count > 7, bytes.prefix(6).elementsEqual("bearer".utf8, by: { ($0 | 0x20) == $1 }),
-              bytes.dropFirst(6).first == 0x20 else { return nil }
-        let key = bytes.dropFirst(7).drop { $0 == 0x20 }
-        return APIKey(presented: String(Substring(key)))
+    /// The SHA-256 of the key in a `Bearer` credential, or nil when the value is not one (or
+    /// the key is not of the key format, so it cannot match).
+    static func bearerKeyDigest(_ value: UnsafeBufferPointer<UInt8>) -> KeyDigest? {
+        guard value.count > 7, HTTPHeadScanner.equalsLowercase(value, 0, 6, "bearer"), value[6] == 0x20 else { return nil }
+        var start = 7
+        while start < value.count, value[start] == 0x20 { start += 1 }
+        let key = UnsafeBufferPointer(rebasing: value[start...])
+        guard APIKey.isWellFormed(key) else { return nil }
+        return KeyDigest(hashing: UnsafeRawBufferPointer(key))
     }
 
     // MARK: - Sync thread

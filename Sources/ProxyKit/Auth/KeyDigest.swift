@@ -12,6 +12,15 @@ public struct KeyDigest: Sendable, Hashable {
         }
     }
 
+    /// The digest of `bytes` (hashed without an intermediate array).
+    init(hashing bytes: UnsafeRawBufferPointer) {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { hasher.finalize(into: $0) }
+        words = digest
+    }
+
     public static func == (a: KeyDigest, b: KeyDigest) -> Bool {
         a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
     }

@@ -87,6 +87,15 @@ public struct SHA256: Sendable {
     ///
     /// Consumes the hasher: the padding is part of its state, so it cannot be reused afterwards.
     public consuming func finalize() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { digest, initialized in
+            finalize(into: UnsafeMutableRawBufferPointer(digest))
+            initialized = Self.digestByteCount
+        }
+    }
+
+    /// `finalize()` into caller-provided memory of at least 32 bytes (no array).
+    consuming func finalize(into raw: UnsafeMutableRawBufferPointer) {
+        precondition(raw.count >= Self.digestByteCount, "Internal inconsistency: a digest needs 32 bytes")
         let bitLength = self.messageByteCount &* 8
         // A 1 bit, then zeros up to 56 mod 64, then the 64-bit big-endian length. When fewer than
         // nine bytes are free in the current block, the padding spills into one more block.
@@ -103,18 +112,14 @@ public struct SHA256: Sendable {
         assert(self.pendingCount == 0)
 
         let state = self.state
-        return [UInt8](unsafeUninitializedCapacity: Self.digestByteCount) { digest, initialized in
-            let raw = UnsafeMutableRawBufferPointer(digest)
-            raw.storeBytes(of: state.h0.bigEndian, toByteOffset: 0, as: UInt32.self)
-            raw.storeBytes(of: state.h1.bigEndian, toByteOffset: 4, as: UInt32.self)
-            raw.storeBytes(of: state.h2.bigEndian, toByteOffset: 8, as: UInt32.self)
-            raw.storeBytes(of: state.h3.bigEndian, toByteOffset: 12, as: UInt32.self)
-            raw.storeBytes(of: state.h4.bigEndian, toByteOffset: 16, as: UInt32.self)
-            raw.storeBytes(of: state.h5.bigEndian, toByteOffset: 20, as: UInt32.self)
-            raw.storeBytes(of: state.h6.bigEndian, toByteOffset: 24, as: UInt32.self)
-            raw.storeBytes(of: state.h7.bigEndian, toByteOffset: 28, as: UInt32.self)
-            initialized = Self.digestByteCount
-        }
+        raw.storeBytes(of: state.h0.bigEndian, toByteOffset: 0, as: UInt32.self)
+        raw.storeBytes(of: state.h1.bigEndian, toByteOffset: 4, as: UInt32.self)
+        raw.storeBytes(of: state.h2.bigEndian, toByteOffset: 8, as: UInt32.self)
+        raw.storeBytes(of: state.h3.bigEndian, toByteOffset: 12, as: UInt32.self)
+        raw.storeBytes(of: state.h4.bigEndian, toByteOffset: 16, as: UInt32.self)
+        raw.storeBytes(of: state.h5.bigEndian, toByteOffset: 20, as: UInt32.self)
+        raw.storeBytes(of: state.h6.bigEndian, toByteOffset: 24, as: UInt32.self)
+        raw.storeBytes(of: state.h7.bigEndian, toByteOffset: 28, as: UInt32.self)
     }
 
     /// Returns the SHA-256 digest (32 bytes) of `bytes`.

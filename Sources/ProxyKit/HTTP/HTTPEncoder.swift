@@ -16,14 +16,7 @@ public enum HTTPEncoder {
         if let reason { out.append(contentsOf: reason.utf8) } else { appendASCII(HTTPStatus.reasonPhrase(status), to: &out) }
         out.append(0x0D)
         out.append(0x0A)
-        for field in headers {
-            out.append(contentsOf: field.name.utf8)
-            out.append(0x3A)
-            out.append(0x20)
-            out.append(contentsOf: field.value.utf8)
-            out.append(0x0D)
-            out.append(0x0A)
-        }
+        headers.appendWire(to: &out)
         out.append(0x0D)
         out.append(0x0A)
     }

@@ -51,7 +51,7 @@ struct HTTPFieldBlock: Sendable {
                 }
             }
             facts.record(p, name: start..<colon, value: valueStart..<valueEnd)
-            headers.add(HTTPHeadScanner.string(p, start, colon), HTTPHeadScanner.string(p, valueStart, valueEnd))
+            headers.add(p, name: start..<colon, value: valueStart..<valueEnd)
         }
         byteCount += end - start + 2
     }

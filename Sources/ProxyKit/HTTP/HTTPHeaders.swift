@@ -1,5 +1,10 @@
 /// An ordered list of header fields. Order and duplicate names are kept (a proxy must see
 /// exactly what arrived); names compare case-insensitively as ASCII.
+///
+/// The fields live as bytes in their wire form (`name: value CRLF`, one after another in one
+/// buffer, plus where each name and value sits), not as `String`s: a parsed head is copied in,
+/// a head is written out with one copy, and the request path looks names up without making a
+/// string. `Field` strings are made only for callers that iterate.
 public struct HTTPHeaders: Sendable, Hashable, Sequence {
     /// One header field as it appeared on the wire (name without the colon, value trimmed of
     /// surrounding spaces and tabs).
@@ -12,33 +17,147 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         }
     }
 
-    /// The fields, in arrival order.
-    public private(set) var fields: [Field]
+    /// Where one field sits in `storage`: its name is `nameStart..<nameEnd`, its value
+    /// `valueStart..<valueEnd` (`: ` between them, CRLF after).
+    struct Span: Sendable, Hashable {
+        var nameStart: Int32
+        var valueStart: Int32
+        var valueEnd: Int32
+        var nameEnd: Int32 { valueStart - 2 }
+    }
 
-    public init() { self.fields = [] }
+    /// Every field as `name: value CRLF`.
+    private var storage: [UInt8]
+    private var spans: [Span]
+
+    public init() {
+        storage = []
+        spans = []
+    }
 
     /// Room for `capacity` fields without regrowing (a head's fields are appended one by one).
     public init(reservingCapacity capacity: Int) {
-        self.fields = []
-        fields.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity * 32)
+        spans = []
+        spans.reserveCapacity(capacity)
     }
 
     public init(_ pairs: [(String, String)]) {
-        self.fields = pairs.map { Field(name: $0.0, value: $0.1) }
+        self.init(reservingCapacity: pairs.count)
+        for (name, value) in pairs { add(name, value) }
     }
 
-    public var count: Int { fields.count }
+    public var count: Int { spans.count }
 
-    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+    /// The fields, in arrival order (strings made on demand).
+    public var fields: [Field] { Array(self) }
+
+    public struct Iterator: IteratorProtocol {
+        let headers: HTTPHeaders
+        var index = 0
+        public mutating func next() -> Field? {
+            guard index < headers.count else { return nil }
+            defer { index += 1 }
+            return Field(name: headers.name(at: index), value: headers.value(at: index))
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(headers: self) }
+
+    /// The name of field `index` as a string.
+    public func name(at index: Int) -> String {
+        let span = spans[index]
+        return string(Int(span.nameStart), Int(span.nameEnd))
+    }
+
+    /// The value of field `index` as a string.
+    public func value(at index: Int) -> String {
+        let span = spans[index]
+        return string(Int(span.valueStart), Int(span.valueEnd))
+    }
+
+    private func string(_ start: Int, _ end: Int) -> String {
+        storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+    }
+
+    /// Calls `body` with the bytes of field `index`'s value.
+    func withValueBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let span = spans[index]
+        return try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[Int(span.valueStart)..<Int(span.valueEnd)])) }
+    }
+
+    /// Calls `body` with the bytes of field `index`'s name.
+    func withNameBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let span = spans[index]
+        return try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[Int(span.nameStart)..<Int(span.nameEnd)])) }
+    }
+
+    // MARK: - Adding and removing
 
     /// Appends a field, keeping any earlier field of the same name.
     public mutating func add(_ name: String, _ value: String) {
-        fields.append(Field(name: name, value: value))
+        let nameStart = storage.count
+        storage.append(contentsOf: name.utf8)
+        storage.append(0x3A)
+        storage.append(0x20)
+        let valueStart = storage.count
+        storage.append(contentsOf: value.utf8)
+        endField(nameStart: nameStart, valueStart: valueStart)
+    }
+
+    /// Appends a field with a decimal value (no string is made for the number).
+    mutating func add(_ name: StaticString, decimal value: Int) {
+        let nameStart = storage.count
+        name.withUTF8Buffer { storage.append(contentsOf: $0) }
+        storage.append(0x3A)
+        storage.append(0x20)
+        let valueStart = storage.count
+        HTTPEncoder.appendDecimal(value, to: &storage)
+        endField(nameStart: nameStart, valueStart: valueStart)
+    }
+
+    /// Appends the field whose name is `p[name]` and value `p[value]` (the parsers' path). A
+    /// line already in canonical form (`name: value CRLF`) is copied in one piece.
+    mutating func add(_ p: UnsafeBufferPointer<UInt8>, name: Range<Int>, value: Range<Int>) {
+        let nameStart = storage.count
+        let valueEnd = value.upperBound
+        if value.lowerBound == name.upperBound + 2, p[name.upperBound + 1] == 0x20, valueEnd + 2 <= p.count,
+           p[valueEnd] == 0x0D, p[valueEnd + 1] == 0x0A {
+            storage.append(contentsOf: UnsafeBufferPointer(rebasing: p[name.lowerBound..<valueEnd + 2]))
+            spans.append(Span(nameStart: Int32(nameStart), valueStart: Int32(nameStart + name.count + 2), valueEnd: Int32(storage.count - 2)))
+            return
+        }
+        storage.append(contentsOf: UnsafeBufferPointer(rebasing: p[name]))
+        storage.append(0x3A)
+        storage.append(0x20)
+        let valueStart = storage.count
+        storage.append(contentsOf: UnsafeBufferPointer(rebasing: p[value]))
+        endField(nameStart: nameStart, valueStart: valueStart)
+    }
+
+    private mutating func endField(nameStart: Int, valueStart: Int) {
+        let valueEnd = storage.count
+        storage.append(0x0D)
+        storage.append(0x0A)
+        spans.append(Span(nameStart: Int32(nameStart), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd)))
+    }
+
+    /// Appends a copy of `other`'s field `index` (one copy of its wire form).
+    mutating func add(fieldAt index: Int, of other: HTTPHeaders) {
+        let span = other.spans[index]
+        let shift = Int32(storage.count) - span.nameStart
+        other.storage.withUnsafeBufferPointer { p in
+            storage.append(contentsOf: UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.valueEnd) + 2]))
+        }
+        spans.append(Span(nameStart: span.nameStart + shift, valueStart: span.valueStart + shift, valueEnd: span.valueEnd + shift))
     }
 
     /// Removes every field called `name`.
     public mutating func remove(_ name: String) {
-        fields.removeAll { $0.name.equalsASCIICaseInsensitive(name) }
+        var kept = HTTPHeaders(reservingCapacity: count)
+        for index in 0..<count where !nameEquals(at: index, name) { kept.add(fieldAt: index, of: self) }
+        self = kept
     }
 
     /// Replaces every field called `name` with one field.
@@ -47,26 +166,61 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         add(name, value)
     }
 
+    // MARK: - Lookup
+
+    /// Whether field `index` is called `name` (ASCII case-insensitive).
+    func nameEquals(at index: Int, _ name: String) -> Bool {
+        let span = spans[index]
+        guard Int(span.nameEnd - span.nameStart) == name.utf8.count else { return false }
+        var name = name
+        return name.withUTF8 { wanted in
+            storage.withUnsafeBufferPointer { p in
+                Self.equalsASCIICaseInsensitive(p, Int(span.nameStart), wanted)
+            }
+        }
+    }
+
+    /// The index of the first field called `name`, or nil.
+    public func firstIndex(of name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { wanted in
+            storage.withUnsafeBufferPointer { p in
+                for (index, span) in spans.enumerated()
+                where Int(span.nameEnd - span.nameStart) == wanted.count && Self.equalsASCIICaseInsensitive(p, Int(span.nameStart), wanted) {
+                    return index
+                }
+                return nil
+            }
+        }
+    }
+
+    private static func equalsASCIICaseInsensitive(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<wanted.count {
+            let x = p[start + i], y = wanted[i]
+            if x == y { continue }
+            if ((x >= 0x41 && x <= 0x5A) ? x | 0x20 : x) != ((y >= 0x41 && y <= 0x5A) ? y | 0x20 : y) { return false }
+        }
+        return true
+    }
+
     /// The first value of `name`, or nil.
     public subscript(first name: String) -> String? {
-        fields.first { $0.name.equalsASCIICaseInsensitive(name) }?.value
+        firstIndex(of: name).map { value(at: $0) }
     }
 
     /// Every value of `name`, in order.
     public subscript(all name: String) -> [String] {
-        fields.compactMap { $0.name.equalsASCIICaseInsensitive(name) ? $0.value : nil }
+        (0..<count).compactMap { nameEquals(at: $0, name) ? value(at: $0) : nil }
     }
 
     /// How many fields are called `name`.
     public func count(of name: String) -> Int {
         var n = 0
-        for field in fields where field.name.equalsASCIICaseInsensitive(name) { n += 1 }
+        for index in 0..<count where nameEquals(at: index, name) { n += 1 }
         return n
     }
 
-    public func contains(_ name: String) -> Bool {
-        fields.contains { $0.name.equalsASCIICaseInsensitive(name) }
-    }
+    public func contains(_ name: String) -> Bool { firstIndex(of: name) != nil }
 
     /// The comma-separated tokens of every `name` field, lowercased and trimmed
     /// (for `Connection`, `Transfer-Encoding`, `Expect`).
@@ -81,8 +235,33 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         return result
     }
 
-    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool { lhs.fields == rhs.fields }
-    public func hash(into hasher: inout Hasher) { hasher.combine(fields) }
+    // MARK: - Wire form
+
+    /// Appends every field as `name: value CRLF`, bytes as they are (one copy).
+    func appendWire(to out: inout [UInt8]) {
+        out.append(contentsOf: storage)
+    }
+
+    // MARK: - Equality: the fields, not how they are stored
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count {
+            let equal = lhs.withNameBytes(at: index) { a in rhs.withNameBytes(at: index) { b in a.elementsEqual(b) } }
+                && lhs.withValueBytes(at: index) { a in rhs.withValueBytes(at: index) { b in a.elementsEqual(b) } }
+            if !equal { return false }
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for index in 0..<count {
+            withNameBytes(at: index) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            withValueBytes(at: index) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)
+        }
+    }
 }
 
 extension StringProtocol {

@@ -1,24 +1,26 @@
 /// Header rules at the proxy boundary (RFC 9110 §7.6.1).
 public enum HopByHopHeaders {
-    /// Whether the response field is dropped before the client sees it: hop-by-hop (not the
-    /// `Connection`-named ones), framing, or the upstream's request id. A first-letter switch
-    /// keeps the common fields (`date`, `server`, `content-type`, `vary`) to one comparison.
-    static func isDroppedResponseField(_ name: String) -> Bool {
-        guard let first = name.utf8.first else { return false }
+    /// Whether the response field called `name` is dropped before the client sees it:
+    /// hop-by-hop (not the `Connection`-named ones), framing, or the upstream's request id. A
+    /// first-letter switch keeps the common fields (`date`, `server`, `content-type`, `vary`)
+    /// to one comparison.
+    static func isDroppedResponseField(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = name.first else { return false }
+        func `is`(_ lowercase: StaticString) -> Bool { HTTPHeadScanner.equalsLowercase(name, 0, name.count, lowercase) }
         switch first | 0x20 {
-        case UInt8(ascii: "c"): return name.equalsASCIICaseInsensitive("connection") || name.equalsASCIICaseInsensitive("content-length")
-        case UInt8(ascii: "k"): return name.equalsASCIICaseInsensitive("keep-alive")
-        case UInt8(ascii: "t"):
-            return name.equalsASCIICaseInsensitive("te") || name.equalsASCIICaseInsensitive("trailer") || name.equalsASCIICaseInsensitive("transfer-encoding")
-        case UInt8(ascii: "u"): return name.equalsASCIICaseInsensitive("upgrade")
-        case UInt8(ascii: "p"): return name.utf8.count >= 6 && name.utf8.prefix(6).elementsEqual("proxy-".utf8, by: { ($0 | 0x20) == $1 })
-        case UInt8(ascii: "x"): return name.equalsASCIICaseInsensitive("x-request-id")
+        case UInt8(ascii: "c"): return `is`("connection") || `is`("content-length")
+        case UInt8(ascii: "k"): return `is`("keep-alive")
+        case UInt8(ascii: "t"): return `is`("te") || `is`("trailer") || `is`("transfer-encoding")
+        case UInt8(ascii: "u"): return `is`("upgrade")
+        case UInt8(ascii: "p"): return name.count >= 6 && HTTPHeadScanner.equalsLowercase(name, 0, 6, "proxy-")
+        case UInt8(ascii: "x"): return `is`("x-request-id")
         default: return false
         }
     }
 
     /// The upstream response's fields the client may see: hop-by-hop fields, framing
-    /// (re-computed by the proxy) and the upstream's request id (replaced) removed.
+    /// (re-computed by the proxy) and the upstream's request id (replaced) removed. Fields are
+    /// copied as bytes.
     public static func responseHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
         // Only a `Connection` naming something beyond keep-alive/close adds fields to drop.
         var tokens: [String] = []
@@ -26,11 +28,11 @@ public enum HopByHopHeaders {
            !connection.equalsASCIICaseInsensitive("close") {
             tokens = upstream.tokens("Connection")
         }
-        var out = HTTPHeaders(reservingCapacity: upstream.count)
-        for field in upstream {
-            if isDroppedResponseField(field.name) { continue }
-            if !tokens.isEmpty && tokens.contains(where: { field.name.equalsASCIICaseInsensitive($0) }) { continue }
-            out.add(field.name, field.value)
+        var out = HTTPHeaders(reservingCapacity: upstream.count + 4)
+        for index in 0..<upstream.count {
+            if upstream.withNameBytes(at: index, isDroppedResponseField) { continue }
+            if !tokens.isEmpty && tokens.contains(where: { upstream.nameEquals(at: index, $0) }) { continue }
+            out.add(fieldAt: index, of: upstream)
         }
         return out
     }

@@ -24,7 +24,7 @@ struct ResponseRelay {
         var contentLength: Int?
         switch head.framing {
         case .contentLength(let n):
-            headers.add("Content-Length", String(n))
+            headers.add("Content-Length", decimal: n)
             contentLength = n
         case .none:
             if head.status != 204 && head.status != 304 { headers.add("Content-Length", "0") }

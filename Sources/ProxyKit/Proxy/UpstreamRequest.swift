@@ -16,12 +16,16 @@ public struct UpstreamRequest: Sendable {
         self.body = body
         var headers = HTTPHeaders(reservingCapacity: 8)
         headers.add("Host", upstream.hostHeader)
+        var hasContentType = false
         for name in HopByHopHeaders.forwardedRequestFields {
-            if let value = clientHeaders[first: name] { headers.add(name, value) }
+            if let index = clientHeaders.firstIndex(of: name) {
+                headers.add(fieldAt: index, of: clientHeaders)
+                if name == "Content-Type" { hasContentType = true }
+            }
         }
         if route.method == "POST" {
-            if clientHeaders[first: "Content-Type"] == nil { headers.add("Content-Type", "application/json") }
-            headers.add("Content-Length", String(body.count))
+            if !hasContentType { headers.add("Content-Type", "application/json") }
+            headers.add("Content-Length", decimal: body.count)
         }
         headers.add("X-Request-Id", requestID)
         let forwardedFor = clientHeaders[all: "X-Forwarded-For"]
@@ -70,12 +74,8 @@ public struct UpstreamRequest: Sendable {
         out.append(0x20)
         out.append(contentsOf: route.path.utf8)
         HTTPEncoder.appendASCII(" HTTP/1.1\r\n", to: &out)
-        for field in headers {
-            out.append(contentsOf: field.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
-        }
-        out.append(contentsOf: "\r\n".utf8)
+        headers.appendWire(to: &out)
+        out.append(0x0D)
+        out.append(0x0A)
     }
 }

@@ -228,7 +228,7 @@ public final class ClientConnection {
     /// Writes a complete response with a body (`Content-Length` framing).
     public func writeResponse(status: Int, headers: HTTPHeaders, body: [UInt8], keepAlive: Bool) async throws(SocketError) {
         var headers = headers
-        headers.add("Content-Length", String(body.count))
+        headers.add("Content-Length", decimal: body.count)
         if !keepAlive { headers.add("Connection", "close") }
         var out = HTTPEncoder.responseHead(status: status, headers: headers)
         out.append(contentsOf: body)

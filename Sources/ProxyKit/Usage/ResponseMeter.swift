@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxShims
 
 /// Watches an upstream response body as it is relayed: SSE bodies go through
 /// `SSEUsageScanner` (which may drop the usage chunk the proxy asked for), other bodies are
@@ -52,36 +53,104 @@ struct ResponseMeter {
     }
 
     /// `usage.prompt_tokens` / `usage.completion_tokens` of a JSON response body. vLLM puts
-    /// `usage` near the end; the object after the last `"usage":` is parsed on its own, and
-    /// the whole body only when that fails.
+    /// `usage` near the end, as a flat object: the object after the last `"usage":` is read in
+    /// place, and the whole body is scanned only when that fails.
     static func jsonUsage(_ body: [UInt8]) -> TokenUsage? {
-        if let start = lastUsageObject(in: body), let end = body.withUnsafeBufferPointer({ objectEnd($0, from: start) }) {
-            // Only the usage object is copied and scanned (a few dozen bytes).
-            let object = JSONScanner(Array(body[start..<end]))
-            if let members = try? object.topLevelMembers() { return counts(object, members) }
+        let fast = body.withUnsafeBufferPointer { p -> TokenUsage? in
+            guard let start = lastUsageObject(in: p) else { return nil }
+            return flatObjectCounts(p, from: start)
         }
-        return usageCounts(JSONScanner(body))
+        return fast ?? usageCounts(JSONScanner(body))
     }
 
-    private static let usageKey: [UInt8] = Array("\"usage\":".utf8)
-
-    /// The index of the `{` that follows the last `"usage":` in `body` (scanned backwards:
-    /// vLLM puts `usage` near the end).
-    private static func lastUsageObject(in body: [UInt8]) -> Int? {
-        body.withUnsafeBufferPointer { bytes -> Int? in
-            usageKey.withUnsafeBufferPointer { key -> Int? in
-                var i = bytes.count - key.count
-                while i >= 0 {
-                    if bytes[i] == 0x22, memcmp(bytes.baseAddress! + i, key.baseAddress!, key.count) == 0 {
-                        var j = i + key.count
-                        while j < bytes.count, bytes[j] == 0x20 { j += 1 }
-                        return j < bytes.count && bytes[j] == UInt8(ascii: "{") ? j : nil
-                    }
-                    i -= 1
-                }
-                return nil
-            }
+    /// The index of the `{` that follows the last `"usage":` in `bytes`, found by jumping
+    /// backwards from colon to colon (`memrchr`).
+    private static func lastUsageObject(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let key = (UInt64(0x22) | UInt64(UInt8(ascii: "u")) << 8 | UInt64(UInt8(ascii: "s")) << 16 | UInt64(UInt8(ascii: "a")) << 24
+            | UInt64(UInt8(ascii: "g")) << 32 | UInt64(UInt8(ascii: "e")) << 40 | UInt64(0x22) << 48 | UInt64(UInt8(ascii: ":")) << 56)
+        var searchEnd = bytes.count
+        while searchEnd > 7, let found = ds4_memrchr(base, Int32(UInt8(ascii: ":")), searchEnd) {
+            let colon = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            searchEnd = colon
+            guard colon >= 7, UnsafeRawPointer(base + colon - 7).loadUnaligned(as: UInt64.self) == UInt64(littleEndian: key) else { continue }
+            var j = colon + 1
+            while j < bytes.count, bytes[j] == 0x20 { j += 1 }
+            return j < bytes.count && bytes[j] == UInt8(ascii: "{") ? j : nil
         }
+        return nil
+    }
+
+    /// The counts in the object at `p[start]` when its keys have no escapes and its members
+    /// are well formed; nested values are skipped. Nil means "read it the slow way".
+    private static func flatObjectCounts(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> TokenUsage? {
+        let n = p.count
+        func skipSpace(_ i: inout Int) { while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 } }
+        var prompt: Int?
+        var completion: Int?
+        var i = start + 1
+        skipSpace(&i)
+        if i < n, p[i] == UInt8(ascii: "}") { return TokenUsage(promptTokens: nil, completionTokens: nil) }
+        while true {
+            guard i < n, p[i] == 0x22 else { return nil }
+            let keyStart = i + 1
+            var keyEnd = keyStart
+            while keyEnd < n, p[keyEnd] != 0x22 {
+                if p[keyEnd] == 0x5C || p[keyEnd] < 0x20 { return nil }
+                keyEnd += 1
+            }
+            i = keyEnd + 1
+            skipSpace(&i)
+            guard i < n, p[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skipSpace(&i)
+            guard i < n else { return nil }
+            let valueStart = i
+            switch p[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard let end = objectEnd(p, from: i) else { return nil }
+                i = end
+            case 0x22:
+                i += 1
+                while i < n, p[i] != 0x22 { i += p[i] == 0x5C ? 2 : 1 }
+                guard i < n else { return nil }
+                i += 1
+            default:
+                while i < n, p[i] != UInt8(ascii: ","), p[i] != UInt8(ascii: "}"), p[i] != 0x20, p[i] != 0x0A, p[i] != 0x0D, p[i] != 0x09 { i += 1 }
+            }
+            let isPrompt = equals(p, keyStart, keyEnd, "prompt_tokens")
+            if isPrompt || equals(p, keyStart, keyEnd, "completion_tokens") {
+                let value = integer(p, valueStart..<i)
+                if isPrompt { prompt = value } else { completion = value }
+            }
+            skipSpace(&i)
+            guard i < n else { return nil }
+            if p[i] == UInt8(ascii: "}") { return TokenUsage(promptTokens: prompt, completionTokens: completion) }
+            guard p[i] == UInt8(ascii: ",") else { return nil }
+            i += 1
+            skipSpace(&i)
+        }
+    }
+
+    /// Whether `p[start..<end]` is exactly `text` (JSON keys are case-sensitive).
+    private static func equals(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ text: StaticString) -> Bool {
+        end - start == text.utf8CodeUnitCount && memcmp(p.baseAddress! + start, text.utf8Start, end - start) == 0
+    }
+
+    /// A JSON integer that fits an `Int` (`-`? digits, no fraction or exponent), or nil.
+    private static func integer(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var i = range.lowerBound
+        let negative = i < range.upperBound && p[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard i < range.upperBound else { return nil }
+        var value = 0
+        while i < range.upperBound {
+            let digit = Int(p[i] &- 0x30)
+            guard digit <= 9, value <= (Int.max - digit) / 10 else { return nil }
+            value = value * 10 + digit
+            i += 1
+        }
+        return negative ? -value : value
     }
 
     /// Reads the counts from a whole body's top-level `usage`.
