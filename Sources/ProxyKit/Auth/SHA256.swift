@@ -175,6 +175,19 @@ extension SHA256 {
             0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
         ]
 
+        /// One round (FIPS 180-4 §6.2.2 step 3) on variables named by role: `d` becomes the new
+        /// `e` and `h` the new `a`; the caller rotates the roles for the next round.
+        @inline(__always)
+        static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32, _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+            let bigSigma1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+            let choose = (e & f) ^ (~e & g)
+            let t1 = h &+ bigSigma1 &+ choose &+ kw
+            let bigSigma0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            d &+= t1
+            h = t1 &+ bigSigma0 &+ majority
+        }
+
         /// Processes one 64-byte block (FIPS 180-4 §6.2.2); `block` must hold exactly 64 bytes.
         mutating func compress(_ block: UnsafeRawBufferPointer) {
             precondition(block.count == SHA256.blockByteCount)
@@ -200,22 +213,20 @@ extension SHA256 {
                 var f = self.h5
                 var g = self.h6
                 var h = self.h7
+                // Eight rounds per iteration with the variables' roles rotated instead of the
+                // values shifted down (h = g, g = f, …): no register shuffling between rounds.
                 Self.roundConstants.withUnsafeBufferPointer { k in
-                    for t in 0..<64 {
-                        let bigSigma1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-                        let choose = (e & f) ^ (~e & g)
-                        let t1 = h &+ bigSigma1 &+ choose &+ k[t] &+ w[t]
-                        let bigSigma0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = bigSigma0 &+ majority
-                        h = g
-                        g = f
-                        f = e
-                        e = d &+ t1
-                        d = c
-                        c = b
-                        b = a
-                        a = t1 &+ t2
+                    var t = 0
+                    while t < 64 {
+                        Self.round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+                        Self.round(h, a, b, &c, d, e, f, &g, k[t &+ 1] &+ w[t &+ 1])
+                        Self.round(g, h, a, &b, c, d, e, &f, k[t &+ 2] &+ w[t &+ 2])
+                        Self.round(f, g, h, &a, b, c, d, &e, k[t &+ 3] &+ w[t &+ 3])
+                        Self.round(e, f, g, &h, a, b, c, &d, k[t &+ 4] &+ w[t &+ 4])
+                        Self.round(d, e, f, &g, h, a, b, &c, k[t &+ 5] &+ w[t &+ 5])
+                        Self.round(c, d, e, &f, g, h, a, &b, k[t &+ 6] &+ w[t &+ 6])
+                        Self.round(b, c, d, &e, f, g, h, &a, k[t &+ 7] &+ w[t &+ 7])
+                        t &+= 8
                     }
                 }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Byte-level pieces shared by `HTTPRequestParser`, `HTTPResponseParser` and `ChunkedDecoder`:
 /// CRLF line scanning with strict CR/LF rules and early length limits, token classes and the
 /// HTTP-version grammar. Everything works on `[UInt8]` through an `UnsafeBufferPointer`.
@@ -31,26 +35,42 @@ enum HTTPHeadScanner {
             let end = full ? start + limit + 2 : count
             // Content byte number `limit + 1` (if buffered) must be the CR, or the line is too long.
             let cutoff = available > limit ? start + limit : -1
-            var i = start + resume
-            while i < end {
-                let b = p[i]
-                if b == lf {
-                    guard i > start, p[i - 1] == cr else { throw .bareLF }
-                    resume = 0
-                    return i - 1
-                }
-                if i == cutoff && b != cr { throw tooLong }
-                if b == cr {
-                    // The LF would land past `end`: the line is too long whatever follows.
-                    if i + 1 == end {
-                        if full { throw tooLong }
-                        resume = i - start
-                        return nil
-                    }
-                    guard p[i + 1] == lf else { throw .bareCR }
-                }
-                i += 1
+            let from = start + resume
+            guard from < end, let base = p.baseAddress else {
+                if full { throw tooLong }
+                return nil
             }
+            // memchr finds the LF (and any CR before it) a word at a time; the checks below
+            // throw what a byte-by-byte scan would throw first.
+            func find(_ byte: UInt8, _ lower: Int, _ upper: Int) -> Int? {
+                guard lower < upper, let hit = memchr(base + lower, Int32(byte), upper - lower) else { return nil }
+                return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            }
+            if let lfIndex = find(lf, from, end) {
+                // A CR before the LF's own CR is not followed by LF: bare.
+                if let crIndex = find(cr, from, lfIndex - 1) {
+                    if crIndex > cutoff && cutoff >= from && p[cutoff] != cr { throw tooLong }
+                    throw .bareCR
+                }
+                guard lfIndex > start, p[lfIndex - 1] == cr else {
+                    if cutoff >= 0 && lfIndex - 1 == cutoff { throw tooLong }
+                    throw .bareLF
+                }
+                resume = 0
+                return lfIndex - 1
+            }
+            // No LF yet: a CR is fine only as the last buffered byte.
+            if let crIndex = find(cr, from, end) {
+                if crIndex < end - 1 {
+                    if crIndex > cutoff && cutoff >= from && p[cutoff] != cr { throw tooLong }
+                    throw .bareCR
+                }
+                if cutoff >= from && cutoff < crIndex && p[cutoff] != cr { throw tooLong }
+                if full { throw tooLong }
+                resume = crIndex - start
+                return nil
+            }
+            if cutoff >= from && cutoff < end { throw tooLong }
             if full { throw tooLong }
             resume = end - start
             return nil

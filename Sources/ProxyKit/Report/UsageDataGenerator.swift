@@ -170,7 +170,7 @@ struct UsageDataGenerator {
     /// indexes built after the rows (much faster than maintaining them per row).
     final class IndexFile {
         let db: SQLiteConnection
-        let insert: SQLiteStatement
+        var inserter: UsageIndex.RowInserter
 
         init(path: String) throws(ReportError) {
             do {
@@ -179,15 +179,14 @@ struct UsageDataGenerator {
                 try db.execute("PRAGMA synchronous=OFF")
                 try db.migrate(ProxyDatabase.migrations)
                 try db.execute("DROP INDEX usage_ts; DROP INDEX usage_user_ts; BEGIN")
-                insert = try db.prepare(UsageIndex.insertSQL)
+                inserter = UsageIndex.RowInserter(statement: try db.prepare(UsageIndex.insertSQL))
             } catch {
                 throw .output("generate: \(path): \(error.message)")
             }
         }
 
         func insert(_ r: UsageRecord) throws(ReportError) {
-            UsageIndex.bind(r, to: insert)
-            do { try insert.uncheckedRunAndReset() } catch { throw .output("generate: insert: \(error.message)") }
+            do { try inserter.insert(r) } catch { throw .output("generate: insert: \(error.message)") }
         }
 
         /// A generation that failed half way still closes its connection.

@@ -25,6 +25,11 @@ public final class SQLiteConnection {
     /// The busy timeout, in milliseconds, set on every connection.
     public static let busyTimeoutMilliseconds: Int32 = 5_000
 
+    /// Process-wide settings applied once, before the first connection initialises SQLite:
+    /// no memory statistics (nothing reads them, and they take a global mutex per allocation).
+    /// Fails harmlessly (SQLITE_MISUSE) if SQLite was initialised already.
+    private static let libraryConfigured: Void = { _ = ds4_sqlite3_disable_memstatus() }()
+
     /// The path the connection was opened with.
     public let path: String
     private var handle: OpaquePointer?
@@ -36,6 +41,7 @@ public final class SQLiteConnection {
     ///   - readOnly: Open with `SQLITE_OPEN_READONLY`; the file must exist and the journal mode is left as it is.
     /// - Throws: `SQLiteError` when the file cannot be created or opened, or a setup pragma fails.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        _ = Self.libraryConfigured
         self.path = path
         let isFile = !path.isEmpty && path != ":memory:"
         if isFile && !readOnly {

@@ -48,6 +48,23 @@ extension SQLiteStatement {
         }
     }
 
+    /// Binds UTF-8 text (nil binds NULL) to parameter `index` without SQLite copying it
+    /// (`SQLITE_STATIC`): the bytes must stay valid and unchanged until the parameter is bound
+    /// again or the statement is finalized, and must not be read by a step after that.
+    func uncheckedBindStatic(_ bytes: UnsafeBufferPointer<UInt8>?, at index: Int32) {
+        guard let bytes else {
+            sqlite3_bind_null(self.handle, index)
+            return
+        }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            _ = sqlite3_bind_text(self.handle, index, "", 0, nil)
+            return
+        }
+        base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { text in
+            _ = sqlite3_bind_text(self.handle, index, text, Int32(bytes.count), nil)
+        }
+    }
+
     /// Steps once, ignoring rows, and resets for the next bind (an INSERT in a loop).
     func uncheckedRunAndReset() throws(SQLiteError) {
         let code = sqlite3_step(self.handle)

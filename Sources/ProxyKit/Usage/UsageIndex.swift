@@ -10,31 +10,57 @@ public enum UsageIndex {
     public static func insert(_ records: [UsageRecord], into db: SQLiteConnection) throws(SQLiteError) {
         guard !records.isEmpty else { return }
         try db.sqliteTransaction { () throws(SQLiteError) in
-            let statement = try db.prepare(insertSQL)
-            for record in records {
-                bind(record, to: statement)
-                try statement.uncheckedRunAndReset()
-            }
+            var inserter = RowInserter(statement: try db.prepare(insertSQL))
+            for record in records { try inserter.insert(record) }
         }
     }
 
-    /// Binds `r` to the parameters of `insertSQL`, column by column (no `[SQLiteValue]` per
-    /// record: the proxy inserts one row per request it serves).
-    static func bind(_ r: UsageRecord, to statement: SQLiteStatement) {
-        statement.uncheckedBind(r.ts, at: 1)
-        statement.uncheckedBind(r.user, at: 2)
-        statement.uncheckedBind(r.model, at: 3)
-        statement.uncheckedBind(r.promptTokens, at: 4)
-        statement.uncheckedBind(r.completionTokens, at: 5)
-        statement.uncheckedBind(r.durationMs, at: 6)
-        statement.uncheckedBind(r.requestID, at: 7)
-        statement.uncheckedBind(r.keyID, at: 8)
-        statement.uncheckedBind(r.status, at: 9)
-        statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
-        statement.uncheckedBind(r.ttftMs, at: 11)
-        statement.uncheckedBind(r.usageSource.rawValue, at: 12)
-        statement.uncheckedBind(r.reason, at: 13)
-        statement.uncheckedBind(r.clientIP, at: 14)
+    /// Inserts rows with `insertSQL`, binding column by column (no `[SQLiteValue]` per record:
+    /// the proxy inserts one row per request it serves). The row's texts are copied into one
+    /// reused buffer and bound without SQLite copying them again (`SQLITE_STATIC`): no
+    /// allocation per text column.
+    struct RowInserter {
+        let statement: SQLiteStatement
+        private var texts: [UInt8] = []
+        /// Where each text parameter's bytes sit in `texts` (nil: NULL).
+        private var spans: [(index: Int32, range: Range<Int>?)] = []
+
+        init(statement: SQLiteStatement) {
+            self.statement = statement
+            texts.reserveCapacity(512)
+            spans.reserveCapacity(8)
+        }
+
+        mutating func insert(_ r: UsageRecord) throws(SQLiteError) {
+            statement.uncheckedBind(r.ts, at: 1)
+            statement.uncheckedBind(r.promptTokens, at: 4)
+            statement.uncheckedBind(r.completionTokens, at: 5)
+            statement.uncheckedBind(r.durationMs, at: 6)
+            statement.uncheckedBind(r.status, at: 9)
+            statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
+            statement.uncheckedBind(r.ttftMs, at: 11)
+            texts.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+            func text(_ value: String?, at index: Int32) {
+                guard let value else { return spans.append((index, nil)) }
+                let start = texts.count
+                texts.append(contentsOf: value.utf8)
+                spans.append((index, start..<texts.count))
+            }
+            text(r.user, at: 2)
+            text(r.model, at: 3)
+            text(r.requestID, at: 7)
+            text(r.keyID, at: 8)
+            text(r.usageSource.rawValue, at: 12)
+            text(r.reason, at: 13)
+            text(r.clientIP, at: 14)
+            // The bound pointers are valid only in here: every text parameter is bound again
+            // before the next step, so none is read after `texts` changes.
+            try texts.withUnsafeBufferPointer { (bytes) throws(SQLiteError) in
+                for (index, range) in spans { statement.uncheckedBindStatic(range.map { UnsafeBufferPointer(rebasing: bytes[$0]) }, at: index) }
+                try statement.uncheckedRunAndReset()
+            }
+        }
     }
 
     /// Reads rows back (tests and reports).
