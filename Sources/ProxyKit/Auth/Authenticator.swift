@@ -13,8 +13,28 @@ public final class Authenticator: Sendable {
     let logger: Logger
     /// Seconds between database polls. Default 1.
     let pollInterval: Double
-    private let table: Mutex<AuthTable>
-    private let lastUsed = Mutex<[String: Int]>([:])
+    private let table: Mutex<ResolvedTable>
+    /// Last use per key since the sync thread's last flush, by digest (four words hash faster
+    /// than a key id string); the key id is looked up when flushing.
+    private let lastUsed = Mutex<[KeyDigest: Int]>([:])
+
+    /// The auth table with each key's principal (user, id, effective policy) built once per
+    /// load, not once per request.
+    struct ResolvedTable: Sendable {
+        struct Key: Sendable {
+            let principal: Principal
+            let expires: Int?
+            let revoked: Int?
+        }
+        let keys: [KeyDigest: Key]
+
+        init(_ table: AuthTable) {
+            keys = table.keys.mapValues { entry in
+                Key(principal: Principal(user: entry.user, keyID: entry.keyID, policy: table.policies[entry.user] ?? UserPolicy()),
+                    expires: entry.expires, revoked: entry.revoked)
+            }
+        }
+    }
     private let reloadRequested = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
 
@@ -27,7 +47,7 @@ public final class Authenticator: Sendable {
         let connection = try ProxyDatabase.open(dataDirectory: dataDirectory)
         defer { connection.close() }
         do {
-            table = Mutex(try KeyStore(connection: connection).loadAuthTable(now: Self.now()))
+            table = Mutex(ResolvedTable(try KeyStore(connection: connection).loadAuthTable(now: Self.now())))
         } catch {
             throw .sqlite(error)
         }
@@ -56,15 +76,11 @@ public final class Authenticator: Sendable {
         guard let index = headers.firstIndex(of: "Authorization") else { return .missing }
         guard headers.count(of: "Authorization") == 1 else { return .ambiguous }
         guard let digest = headers.withValueBytes(at: index, Self.bearerKeyDigest) else { return .invalid }
-        let found: (AuthTable.Entry, UserPolicy)? = table.withLock { table in
-            guard let entry = table.keys[digest] else { return nil }
-            return (entry, table.policies[entry.user] ?? UserPolicy())
-        }
-        guard let (entry, policy) = found else { return .invalid }
-        if let revoked = entry.revoked, revoked <= now { return .invalid }
-        if let expires = entry.expires, expires <= now { return .invalid }
-        lastUsed.withLock { $0[entry.keyID] = now }
-        return .authenticated(Principal(user: entry.user, keyID: entry.keyID, policy: policy))
+        guard let key = table.withLock({ $0.keys[digest] }) else { return .invalid }
+        if let revoked = key.revoked, revoked <= now { return .invalid }
+        if let expires = key.expires, expires <= now { return .invalid }
+        lastUsed.withLock { $0[digest] = now }
+        return .authenticated(key.principal)
     }
 
     /// The SHA-256 of the key in a `Bearer` credential, or nil when the value is not one (or
@@ -96,9 +112,18 @@ public final class Authenticator: Sendable {
         reloadRequested.store(true, ordering: .releasing)
         while true {
             let stopping = stopped.load(ordering: .acquiring)
-            let pending = lastUsed.withLock { times -> [String: Int] in
+            let pendingByDigest = lastUsed.withLock { times -> [KeyDigest: Int] in
                 defer { times.removeAll() }
                 return times
+            }
+            // A key removed from the table since its use has no row to update.
+            var pending: [String: Int] = [:]
+            if !pendingByDigest.isEmpty {
+                table.withLock { table in
+                    for (digest, time) in pendingByDigest {
+                        if let key = table.keys[digest] { pending[key.principal.keyID] = time }
+                    }
+                }
             }
             if !pending.isEmpty {
                 do { try store.recordLastUsed(pending) } catch {
@@ -118,7 +143,8 @@ public final class Authenticator: Sendable {
                     seenAuthVersion = authVersion
                     do {
                         let fresh = try store.loadAuthTable(now: Self.now())
-                        table.withLock { $0 = fresh }
+                        let resolved = ResolvedTable(fresh)
+                        table.withLock { $0 = resolved }
                         logger.info("keys reloaded", ["keys": String(fresh.keys.count), "users": String(fresh.policies.count)])
                     } catch {
                         logger.error("key reload failed; keeping the previous table", ["error": error.description])

@@ -97,12 +97,15 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
 
     /// Appends a field, keeping any earlier field of the same name.
     public mutating func add(_ name: String, _ value: String) {
+        var name = name
+        var value = value
         let nameStart = storage.count
-        storage.append(contentsOf: name.utf8)
+        // Contiguous bytes copy in one piece; a String's UTF8View appends byte by byte.
+        name.withUTF8 { storage.append(contentsOf: $0) }
         storage.append(0x3A)
         storage.append(0x20)
         let valueStart = storage.count
-        storage.append(contentsOf: value.utf8)
+        value.withUTF8 { storage.append(contentsOf: $0) }
         endField(nameStart: nameStart, valueStart: valueStart)
     }
 

@@ -66,24 +66,65 @@ public final class Poller: Sendable {
         /// Unsafe (no per-wait check object): a waiter leaves `state` under the lock before it
         /// is resumed, so it is resumed exactly once.
         var continuation: UnsafeContinuation<Wake, Never>
-        var interests: [Interest]
+        let id: UInt64
+        /// What it waits for: one interest, or two (a wait never needs more, and two inline
+        /// values cost no array per wait).
+        var first: Interest
+        var second: Interest?
         var deadline: Deadline
         var shutdownGroup: Int?
+
+        var interestCount: Int { second == nil ? 1 : 2 }
+        func interest(_ index: Int) -> Interest { index == 0 ? first : second! }
+    }
+
+    /// What the poller knows about one descriptor; `State.slots` is indexed by descriptor
+    /// number (small and dense), so no lookup on the request path hashes.
+    struct Slot {
+        /// The generation of the descriptor's registration in the epoll set; 0: not registered.
+        var generation: UInt32 = 0
+        /// Edges that arrived while nobody waited.
+        var pending: UInt32 = 0
+        /// The descriptor whose slot holds the waiter waiting on this one (-1: none), and that
+        /// waiter's id (a link left by an earlier waiter does not match).
+        var waiterFD: Int32 = -1
+        var waiterID: UInt64 = 0
+        /// A waiter whose first interest is this descriptor.
+        var waiter: Waiter?
     }
 
     struct State {
-        var waiters: [UInt64: Waiter] = [:]
-        var waiterByFD: [Int32: UInt64] = [:]
+        var slots: [Slot] = []
+        /// Waiters pushed out of their slot by a later wait on the same first descriptor (the
+        /// proxy never does that): they still time out and see shutdown, as any waiter does;
+        /// readiness goes to the newest wait.
+        var displaced: [Waiter] = []
         var nextID: UInt64 = 1
         var shutDownGroups: Set<Int> = []
         var nextGroup = 1
-        /// Descriptors in the epoll set, each with the generation of its registration. An
-        /// event carries the generation it was registered with, so an event for a closed
-        /// descriptor whose number was reused is dropped, not credited to the new socket.
-        var registered: [Int32: UInt32] = [:]
+        /// Every descriptor's registration gets a new generation. An event carries the
+        /// generation it was registered with, so an event for a closed descriptor whose number
+        /// was reused is dropped, not credited to the new socket.
         var nextGeneration: UInt32 = 1
-        /// Edges that arrived while nobody waited, by descriptor.
-        var pending: [Int32: UInt32] = [:]
+
+        /// Makes `slots[fd]` exist.
+        mutating func ensureSlot(_ fd: Int32) {
+            let needed = Int(fd) + 1
+            if needed > slots.count { slots.append(contentsOf: repeatElement(Slot(), count: max(needed, slots.count * 2, 64) - slots.count)) }
+        }
+
+        func pending(_ fd: Int32) -> UInt32 { Int(fd) < slots.count ? slots[Int(fd)].pending : 0 }
+
+        /// Unlinks `waiter` from every descriptor it waits on.
+        mutating func unlink(_ waiter: Waiter) {
+            for index in 0..<waiter.interestCount {
+                let fd = Int(waiter.interest(index).fd)
+                if slots[fd].waiterID == waiter.id {
+                    slots[fd].waiterFD = -1
+                    slots[fd].waiterID = 0
+                }
+            }
+        }
     }
 
     /// The process-wide poller.
@@ -123,32 +164,44 @@ public final class Poller: Sendable {
         }
     }
 
-    /// Suspends until one of `interests` is ready, `deadline` passes, or `shutdownGroup` (if
-    /// given) is shut down.
-    public func wait(_ interests: [Interest], deadline: Deadline, shutdownGroup: Int? = nil) async -> Wake {
-        await withUnsafeContinuation { continuation in
+    /// Suspends until `first` (or `second`, if given) is ready, `deadline` passes, or
+    /// `shutdownGroup` (if given) is shut down. `.ready(0)` is `first`, `.ready(1)` `second`.
+    public func wait(_ first: Interest, _ second: Interest? = nil, deadline: Deadline, shutdownGroup: Int? = nil) async -> Wake {
+        // A descriptor number the poller cannot track: ready at once (the caller's syscall
+        // reports the error).
+        if first.fd < 0 { return .ready(0) }
+        if let second, second.fd < 0 { return .ready(1) }
+        return await withUnsafeContinuation { continuation in
             var toAdd: [(fd: Int32, generation: UInt32)] = []
             let early: Wake? = state.withLock { state -> Wake? in
                 if let shutdownGroup, state.shutDownGroups.contains(shutdownGroup) { return .shutdown }
-                for (index, interest) in interests.enumerated() {
-                    if let pending = state.pending[interest.fd], pending & Poller.satisfying(interest.events) != 0 {
+                let waiter = Waiter(continuation: continuation, id: state.nextID, first: first, second: second,
+                                    deadline: deadline, shutdownGroup: shutdownGroup)
+                state.nextID += 1
+                for index in 0..<waiter.interestCount {
+                    let interest = waiter.interest(index)
+                    let pending = state.pending(interest.fd)
+                    if pending & Poller.satisfying(interest.events) != 0 {
                         // Input/output edges are used up; hang-ups and errors are states: they stay.
-                        state.pending[interest.fd] = pending & ~(Poller.satisfying(interest.events) & ~Poller.sticky)
+                        state.slots[Int(interest.fd)].pending = pending & ~(Poller.satisfying(interest.events) & ~Poller.sticky)
                         return .ready(index)
                     }
                 }
-                let id = state.nextID
-                state.nextID += 1
-                state.waiters[id] = Waiter(continuation: continuation, interests: interests, deadline: deadline, shutdownGroup: shutdownGroup)
-                for interest in interests {
-                    state.waiterByFD[interest.fd] = id
-                    if state.registered[interest.fd] == nil {
+                for index in 0..<waiter.interestCount {
+                    let fd = waiter.interest(index).fd
+                    state.ensureSlot(fd)
+                    state.slots[Int(fd)].waiterFD = first.fd
+                    state.slots[Int(fd)].waiterID = waiter.id
+                    if state.slots[Int(fd)].generation == 0 {
                         let generation = state.nextGeneration
                         state.nextGeneration &+= 1
-                        state.registered[interest.fd] = generation
-                        toAdd.append((interest.fd, generation))
+                        if state.nextGeneration == 0 { state.nextGeneration = 1 }
+                        state.slots[Int(fd)].generation = generation
+                        toAdd.append((fd, generation))
                     }
                 }
+                if let earlier = state.slots[Int(first.fd)].waiter { state.displaced.append(earlier) }
+                state.slots[Int(first.fd)].waiter = waiter
                 return nil
             }
             if let early { return continuation.resume(returning: early) }
@@ -167,8 +220,9 @@ public final class Poller: Sendable {
     /// removes it from the epoll set, and the number may be reused).
     public func forget(_ fd: Int32) {
         state.withLock { state in
-            state.registered[fd] = nil
-            state.pending[fd] = nil
+            guard fd >= 0, Int(fd) < state.slots.count else { return }
+            state.slots[Int(fd)].generation = 0
+            state.slots[Int(fd)].pending = 0
         }
     }
 
@@ -180,7 +234,7 @@ public final class Poller: Sendable {
     /// Whether a hang-up or error edge arrived for `fd` while nobody waited (an idle pooled
     /// upstream connection the server closed).
     public func hasPendingHangUp(_ fd: Int32) -> Bool {
-        state.withLock { ($0.pending[fd] ?? 0) & (Poller.readHangUp | Poller.hangUp | Poller.error) != 0 }
+        state.withLock { fd >= 0 && $0.pending(fd) & (Poller.readHangUp | Poller.hangUp | Poller.error) != 0 }
     }
 
     /// Resumes the waiter on `fd` if `mask` satisfies it; otherwise remembers the edge.
@@ -191,19 +245,21 @@ public final class Poller: Sendable {
 
     private static func take(fd: Int32, generation: UInt32, mask: UInt32, _ state: inout State) -> (Waiter, Wake)? {
         // An event from an earlier registration of this number (closed, then reused): drop it.
-        guard state.registered[fd] == generation else { return nil }
-        guard let id = state.waiterByFD[fd], let waiter = state.waiters[id],
-              let index = waiter.interests.firstIndex(where: { $0.fd == fd && mask & satisfying($0.events) != 0 })
+        guard fd >= 0, Int(fd) < state.slots.count, state.slots[Int(fd)].generation == generation else { return nil }
+        let slot = state.slots[Int(fd)]
+        guard slot.waiterFD >= 0, let waiter = state.slots[Int(slot.waiterFD)].waiter, waiter.id == slot.waiterID,
+              let index = (0..<waiter.interestCount).first(where: {
+                  waiter.interest($0).fd == fd && mask & satisfying(waiter.interest($0).events) != 0 })
         else {
-            state.pending[fd, default: 0] |= mask
+            state.slots[Int(fd)].pending |= mask
             return nil
         }
-        state.waiters[id] = nil
-        for interest in waiter.interests where state.waiterByFD[interest.fd] == id { state.waiterByFD[interest.fd] = nil }
+        state.slots[Int(slot.waiterFD)].waiter = nil
+        state.unlink(waiter)
         // Keep what this wake did not use, and hang-up/error states for every later wait (an
         // EOF that arrived with the last data has no edge of its own to come).
-        let kept = (mask & ~satisfying(waiter.interests[index].events)) | (mask & sticky)
-        if kept != 0 { state.pending[fd, default: 0] |= kept }
+        let kept = (mask & ~satisfying(waiter.interest(index).events)) | (mask & sticky)
+        if kept != 0 { state.slots[Int(fd)].pending |= kept }
         return (waiter, .ready(index))
     }
 
@@ -218,10 +274,18 @@ public final class Poller: Sendable {
 
     private func takeWaiters(_ state: inout State, where predicate: (Waiter) -> Bool) -> [Waiter] {
         var taken: [Waiter] = []
-        for (id, waiter) in state.waiters where predicate(waiter) {
+        for fd in state.slots.indices {
+            guard let waiter = state.slots[fd].waiter, predicate(waiter) else { continue }
             taken.append(waiter)
-            state.waiters[id] = nil
-            for interest in waiter.interests where state.waiterByFD[interest.fd] == id { state.waiterByFD[interest.fd] = nil }
+            state.slots[fd].waiter = nil
+            state.unlink(waiter)
+        }
+        if !state.displaced.isEmpty {
+            state.displaced.removeAll { waiter in
+                guard predicate(waiter) else { return false }
+                taken.append(waiter)
+                return true
+            }
         }
         return taken
     }

@@ -109,7 +109,7 @@ public struct Socket: Sendable, Hashable {
         while true {
             let result = try read(into: buffer)
             if result != .wouldBlock { return result }
-            if await Poller.shared.wait([.readable(fd)], deadline: deadline) == .timedOut { throw .timedOut }
+            if await Poller.shared.wait(.readable(fd), deadline: deadline) == .timedOut { throw .timedOut }
         }
     }
 
@@ -127,7 +127,7 @@ public struct Socket: Sendable, Hashable {
             }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if await Poller.shared.wait([.writable(fd)], deadline: .after(seconds: stallTimeout)) == .timedOut { throw .timedOut }
+                if await Poller.shared.wait(.writable(fd), deadline: .after(seconds: stallTimeout)) == .timedOut { throw .timedOut }
                 continue
             }
             throw .makeFailed("send")

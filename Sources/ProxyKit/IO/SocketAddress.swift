@@ -117,7 +117,7 @@ extension Socket {
             case nil: continue
             case .connected(let socket): return socket
             case .inProgress(let socket):
-                if await Poller.shared.wait([.writable(socket.fd)], deadline: deadline) == .timedOut {
+                if await Poller.shared.wait(.writable(socket.fd), deadline: deadline) == .timedOut {
                     socket.close()
                     throw .timedOut
                 }

@@ -83,7 +83,7 @@ public final class ReverseProxy: HTTPRequestHandler {
 
         let upstreamRequest = UpstreamRequest(
             route: route, clientHeaders: head.headers, body: body, requestID: request.requestID, peer: connection.peer,
-            trustedPeer: trustedProxies.contains(connection.peer), upstream: upstream, apiKey: configuration.upstreamApiKey)
+            trustedPeer: !trustedProxies.isEmpty && trustedProxies.contains(connection.peer), upstream: upstream, apiKey: configuration.upstreamApiKey)
         let exchange = UpstreamExchange(pool: pool, idleTimeout: configuration.upstreamIdleTimeout, totalTimeout: configuration.streamTimeout)
         var recordedOnCompletion = false
         let outcome = await exchange.run(

@@ -201,7 +201,7 @@ struct UpstreamExchange {
     /// Waits for upstream bytes while watching the client for a hang-up (EPOLLRDHUP: bytes a
     /// client pipelines do not wake this wait; its FIN or RST does).
     func wait(upstream: Socket, client: Socket, deadline: Deadline) async -> WaitOutcome {
-        switch await Poller.shared.wait([.readable(upstream.fd), .hangUp(client.fd)], deadline: deadline) {
+        switch await Poller.shared.wait(.readable(upstream.fd), .hangUp(client.fd), deadline: deadline) {
         case .ready(0): return .upstreamReadable
         case .ready: return .clientHungUp
         case .timedOut, .shutdown: return .timedOut

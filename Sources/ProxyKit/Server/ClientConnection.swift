@@ -211,7 +211,7 @@ public final class ClientConnection {
     private enum WaitResult { case ready, timedOut, shutdown }
 
     private func waitReadable(deadline: Deadline, watchShutdown: Bool) async -> WaitResult {
-        switch await Poller.shared.wait([.readable(socket.fd)], deadline: deadline, shutdownGroup: watchShutdown ? shutdown.group : nil) {
+        switch await Poller.shared.wait(.readable(socket.fd), deadline: deadline, shutdownGroup: watchShutdown ? shutdown.group : nil) {
         case .ready: return .ready
         case .timedOut: return .timedOut
         case .shutdown: return .shutdown

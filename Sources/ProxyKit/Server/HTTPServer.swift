@@ -77,7 +77,7 @@ public final class HTTPServer: Sendable {
             while let (socket, peer) = (try? listener.accept()) ?? nil {
                 admit(socket, peer: peer)
             }
-            if await Poller.shared.wait([.readable(listener.fd)], deadline: .distantFuture, shutdownGroup: shutdownSignal.group) == .shutdown {
+            if await Poller.shared.wait(.readable(listener.fd), deadline: .distantFuture, shutdownGroup: shutdownSignal.group) == .shutdown {
                 break
             }
         }

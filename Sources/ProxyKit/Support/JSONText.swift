@@ -3,15 +3,16 @@ public enum JSONText {
     /// Appends `value` as a JSON string literal. Plain ASCII (the common case: ids, names,
     /// IPs) is copied as is; anything else goes through `quoted`.
     public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
-        var plain = true
-        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 {
-            plain = false
-            break
+        var value = value
+        // Over the contiguous bytes: a String's UTF8View iterates (and copies) byte by byte.
+        let plain = value.withUTF8 { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 { return false }
+            out.append(0x22)
+            out.append(contentsOf: bytes)
+            out.append(0x22)
+            return true
         }
-        guard plain else { return out.append(contentsOf: quoted(value).utf8) }
-        out.append(0x22)
-        out.append(contentsOf: value.utf8)
-        out.append(0x22)
+        if !plain { out.append(contentsOf: quoted(value).utf8) }
     }
 
     /// `value` as a JSON string literal, quotes included.
