@@ -36,38 +36,10 @@ struct ResponseRelay {
         // Removing bytes is only possible where the proxy computes the client's framing.
         var meter = ResponseMeter(head: head, removeUsageChunk: removeUsageChunk && streamsChunked)
 
-        var out: [UInt8] = []
+        var body = ClientBody(chunked: chunkedToClient, contentLength: contentLength)
         // A small response goes out in one write; a stream grows this once to its read size.
-        if case .contentLength(let n) = head.framing { out.reserveCapacity(min(n, UpstreamExchange.readSize) + 1024) } else { out.reserveCapacity(4096) }
-        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &out)
-        var forwarded = 0
-        var heldBack: [UInt8] = []
-
-        func emit(_ bytes: [UInt8]) {
-            guard !bytes.isEmpty else { return }
-            if chunkedToClient {
-                HTTPEncoder.appendChunk(bytes, to: &out)
-            } else if let contentLength, forwarded + bytes.count >= contentLength {
-                // The last body byte waits for the usage record.
-                out.append(contentsOf: bytes.dropLast())
-                heldBack = [bytes.last!]
-                forwarded += bytes.count
-            } else {
-                out.append(contentsOf: bytes)
-                forwarded += bytes.count
-            }
-        }
-
-        func complete(upstreamReusable: Bool) async -> ExchangeOutcome {
-            emit(meter.finish())
-            let metered = meter.summary
-            beforeFinal(metered)
-            out.append(contentsOf: heldBack)
-            if chunkedToClient { out.append(contentsOf: HTTPEncoder.lastChunk) }
-            if upstreamReusable { pool.release(lease.socket) } else { pool.discard(lease.socket) }
-            do { try await client.write(out) } catch { return .clientGone(metered) }
-            return .completed(metered, keepClientOpen: keepClientOpen)
-        }
+        if case .contentLength(let n) = head.framing { body.out.reserveCapacity(min(n, UpstreamExchange.readSize) + 1024) } else { body.out.reserveCapacity(4096) }
+        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &body.out)
 
         var upstreamKeepAlive = head.keepAlive
         // The head's read may have left more bytes in the socket: read before the first wait.
@@ -77,12 +49,12 @@ struct ResponseRelay {
             while !finished {
                 let event: HTTPParserEvent<HTTPResponseHead>?
                 do { event = try parser.next() } catch {
-                    return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: UsageReason.upstreamInvalidBody)
+                    return await exchange.cut(lease: lease, client: client, pending: body.out, metered: meter.summary, reason: UsageReason.upstreamInvalidBody)
                 }
                 guard let event else { break }
                 switch event {
                 case .body(let bytes):
-                    emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
+                    body.emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
                 case .end:
                     finished = true
                 case .head:
@@ -90,13 +62,13 @@ struct ResponseRelay {
                     finished = true
                 }
             }
-            if finished { return await complete(upstreamReusable: upstreamKeepAlive && parser.bufferedByteCount == 0) }
-            if !out.isEmpty {
-                do { try await client.write(out) } catch {
+            if finished { return await complete(&body, &meter, lease: lease, upstreamReusable: upstreamKeepAlive && parser.bufferedByteCount == 0, keepClientOpen: keepClientOpen, beforeFinal: beforeFinal) }
+            if !body.out.isEmpty {
+                do { try await client.write(body.out) } catch {
                     pool.discard(lease.socket, abort: true)
                     return .clientGone(meter.summary)
                 }
-                out.removeAll(keepingCapacity: true)
+                body.out.removeAll(keepingCapacity: true)
             }
             if drained {
                 switch await exchange.wait(upstream: lease.socket, client: client.socket,
@@ -121,13 +93,68 @@ struct ResponseRelay {
                 // EOF: a body that runs until close ends here; any other body was cut short.
                 while let event = try? parser.finish() {
                     switch event {
-                    case .body(let bytes): emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
-                    case .end: return await complete(upstreamReusable: false)
+                    case .body(let bytes): body.emit(meter.feed(bytes, now: Deadline.now().nanoseconds))
+                    case .end: return await complete(&body, &meter, lease: lease, upstreamReusable: false, keepClientOpen: keepClientOpen, beforeFinal: beforeFinal)
                     case .head: break
                     }
                 }
-                return await exchange.cut(lease: lease, client: client, pending: out, metered: meter.summary, reason: UsageReason.upstreamClosedMidResponse)
+                return await exchange.cut(lease: lease, client: client, pending: body.out, metered: meter.summary, reason: UsageReason.upstreamClosedMidResponse)
             }
         }
+    }
+
+    /// Ends a response whose upstream side is complete: the usage record (`beforeFinal`) is
+    /// written, then the rest of the response, held-back bytes included, goes out.
+    private func complete(
+        _ body: inout ClientBody, _ meter: inout ResponseMeter, lease: UpstreamPool.Lease, upstreamReusable: Bool, keepClientOpen: Bool,
+        beforeFinal: (MeteredResponse) -> Void
+    ) async -> ExchangeOutcome {
+        body.emit(meter.finish())
+        let metered = meter.summary
+        beforeFinal(metered)
+        body.finish()
+        if upstreamReusable { exchange.pool.release(lease.socket) } else { exchange.pool.discard(lease.socket) }
+        do { try await client.write(body.out) } catch { return .clientGone(metered) }
+        return .completed(metered, keepClientOpen: keepClientOpen)
+    }
+}
+
+/// The bytes on their way to the client: the head, then the body in the client's framing.
+/// The response's last byte (or the final chunk) waits in `heldBack` until `finish`: the
+/// usage record is written in between. A struct with mutating methods, not closures over
+/// locals (captured locals are boxed, and every access is checked at run time).
+struct ClientBody {
+    var out: [UInt8]
+    let chunked: Bool
+    let contentLength: Int?
+    private var forwarded = 0
+    private var heldBack: [UInt8] = []
+
+    init(chunked: Bool, contentLength: Int?) {
+        self.out = []
+        self.chunked = chunked
+        self.contentLength = contentLength
+    }
+
+    mutating func emit(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if chunked {
+            HTTPEncoder.appendChunk(bytes, to: &out)
+        } else if let contentLength, forwarded + bytes.count >= contentLength {
+            // The last body byte waits for the usage record.
+            out.append(contentsOf: bytes.dropLast())
+            heldBack = [bytes.last!]
+            forwarded += bytes.count
+        } else {
+            out.append(contentsOf: bytes)
+            forwarded += bytes.count
+        }
+    }
+
+    /// Appends what was held back (and the final chunk): the response is complete in `out`.
+    mutating func finish() {
+        out.append(contentsOf: heldBack)
+        heldBack = []
+        if chunked { out.append(contentsOf: HTTPEncoder.lastChunk) }
     }
 }

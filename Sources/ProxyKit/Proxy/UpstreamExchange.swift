@@ -46,22 +46,17 @@ struct UpstreamExchange {
         // Send, and wait for the head. A reused connection that fails before any response
         // byte arrived (the upstream closed it while idle) is retried once on a fresh one.
         attempt: while true {
-            parser = HTTPResponseParser()
+            // The retry (the only second attempt) starts from a fresh parser.
+            if retried { parser = HTTPResponseParser() }
             parser.expectResponse(toMethod: method)
             var receivedAny = false
             var drained = true
-            // A failure before any response byte on a reused connection: retry once, fresh.
-            func retryOrFail(_ error: UpstreamError) async -> UpstreamError? {
-                pool.discard(lease.socket)
-                guard lease.reused, !receivedAny, !retried else { return error }
-                retried = true
-                do { lease = try await pool.connect() } catch { return error }
-                return nil
-            }
             do {
                 try await request.send(on: lease.socket, stallTimeout: idleTimeout)
             } catch {
-                if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                if let failure = await retryOrFail(.closedBeforeResponse, &lease, receivedAny: receivedAny, retried: &retried) {
+                    return .failedBeforeResponse(failure)
+                }
                 continue attempt
             }
             while true {
@@ -89,7 +84,9 @@ struct UpstreamExchange {
                     drained = true
                     continue
                 case .closed:
-                    if let failure = await retryOrFail(.closedBeforeResponse) { return .failedBeforeResponse(failure) }
+                    if let failure = await retryOrFail(.closedBeforeResponse, &lease, receivedAny: receivedAny, retried: &retried) {
+                        return .failedBeforeResponse(failure)
+                    }
                     continue attempt
                 }
             }
@@ -103,6 +100,16 @@ struct UpstreamExchange {
         return await ResponseRelay(exchange: self, client: client, clientHead: clientHead, requestID: requestID)
             .relay(lease: lease, parser: &parser, head: head, buffer: buffer, total: total,
                    removeUsageChunk: removeUsageChunk, beforeFinal: beforeFinal)
+    }
+
+    /// After a failure before any response byte: a reused connection is retried once on a
+    /// fresh one (the upstream closed it while idle); nil means `lease` is that fresh one.
+    private func retryOrFail(_ error: UpstreamError, _ lease: inout UpstreamPool.Lease, receivedAny: Bool, retried: inout Bool) async -> UpstreamError? {
+        pool.discard(lease.socket)
+        guard lease.reused, !receivedAny, !retried else { return error }
+        retried = true
+        do { lease = try await pool.connect() } catch { return error }
+        return nil
     }
 
     /// Reads a whole (small) response, filters it and answers with `Content-Length`.

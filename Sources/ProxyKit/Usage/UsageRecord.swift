@@ -58,34 +58,41 @@ public struct UsageRecord: Sendable, Hashable {
     /// The journal line, newline included, keys in contract order. Built straight into bytes:
     /// it is written once per request.
     public var jsonLine: [UInt8] {
+        // Static helpers over `inout`, not nested functions capturing `out`: a captured local
+        // is boxed on the heap and every access to it is checked for exclusivity at run time.
         var out: [UInt8] = []
         out.reserveCapacity(320)
-        func raw(_ text: StaticString) { text.withUTF8Buffer { out.append(contentsOf: $0) } }
-        func string(_ value: String?) {
-            guard let value else { return raw("null") }
-            JSONText.appendQuoted(value, to: &out)
-        }
-        func int(_ value: Int?) {
-            guard let value else { return raw("null") }
-            HTTPEncoder.appendDecimal(value, to: &out)
-        }
-        raw("{\"ts\":\"")
-        out.append(contentsOf: UTCTimestamp.cachedFormat(secondsSinceEpoch: ts).utf8)
-        raw("\",\"user\":"); string(user)
-        raw(",\"model\":"); string(model)
-        raw(",\"prompt_tokens\":"); int(promptTokens)
-        raw(",\"completion_tokens\":"); int(completionTokens)
-        raw(",\"duration_ms\":"); int(durationMs)
-        raw(",\"request_id\":"); string(requestID)
-        raw(",\"key_id\":"); string(keyID)
-        raw(",\"status\":"); int(status)
-        raw(",\"stream\":"); if stream { raw("true") } else { raw("false") }
-        raw(",\"ttft_ms\":"); int(ttftMs)
-        raw(",\"usage_source\":\""); out.append(contentsOf: usageSource.rawValue.utf8)
-        raw("\",\"reason\":"); string(reason)
-        raw(",\"client_ip\":"); string(clientIP)
-        raw("}\n")
+        Self.raw("{\"ts\":\"", &out)
+        var stamp = UTCTimestamp.cachedFormat(secondsSinceEpoch: ts)
+        stamp.withUTF8 { out.append(contentsOf: $0) }
+        Self.raw("\",\"user\":", &out); Self.string(user, &out)
+        Self.raw(",\"model\":", &out); Self.string(model, &out)
+        Self.raw(",\"prompt_tokens\":", &out); Self.int(promptTokens, &out)
+        Self.raw(",\"completion_tokens\":", &out); Self.int(completionTokens, &out)
+        Self.raw(",\"duration_ms\":", &out); Self.int(durationMs, &out)
+        Self.raw(",\"request_id\":", &out); Self.string(requestID, &out)
+        Self.raw(",\"key_id\":", &out); Self.string(keyID, &out)
+        Self.raw(",\"status\":", &out); Self.int(status, &out)
+        Self.raw(stream ? ",\"stream\":true,\"ttft_ms\":" : ",\"stream\":false,\"ttft_ms\":", &out); Self.int(ttftMs, &out)
+        Self.raw(",\"usage_source\":", &out); Self.string(usageSource.rawValue, &out)
+        Self.raw(",\"reason\":", &out); Self.string(reason, &out)
+        Self.raw(",\"client_ip\":", &out); Self.string(clientIP, &out)
+        Self.raw("}\n", &out)
         return out
+    }
+
+    private static func raw(_ text: StaticString, _ out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private static func string(_ value: String?, _ out: inout [UInt8]) {
+        guard let value else { return raw("null", &out) }
+        JSONText.appendQuoted(value, to: &out)
+    }
+
+    private static func int(_ value: Int?, _ out: inout [UInt8]) {
+        guard let value else { return raw("null", &out) }
+        HTTPEncoder.appendDecimal(value, to: &out)
     }
 
     /// Parses one journal line (without its newline); nil when it is not a usage record.
