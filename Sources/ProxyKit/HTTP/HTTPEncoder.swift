@@ -59,13 +59,16 @@ public enum HTTPEncoder {
     }
 
     private static func appendDecimal(magnitude: UInt, to out: inout [UInt8]) {
-        var divisor: UInt = 1
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        var rest = magnitude
-        while divisor > 0 {
-            out.append(0x30 + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+        // Digits land right to left in scratch memory, then go out in one append.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
+            var rest = magnitude
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[i...]))
         }
     }
 

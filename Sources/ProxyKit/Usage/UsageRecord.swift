@@ -58,41 +58,38 @@ public struct UsageRecord: Sendable, Hashable {
     /// The journal line, newline included, keys in contract order. Built straight into bytes:
     /// it is written once per request.
     public var jsonLine: [UInt8] {
-        // Static helpers over `inout`, not nested functions capturing `out`: a captured local
-        // is boxed on the heap and every access to it is checked for exclusivity at run time.
-        var out: [UInt8] = []
-        out.reserveCapacity(320)
-        Self.raw("{\"ts\":\"", &out)
-        var stamp = UTCTimestamp.cachedFormat(secondsSinceEpoch: ts)
-        stamp.withUTF8 { out.append(contentsOf: $0) }
-        Self.raw("\",\"user\":", &out); Self.string(user, &out)
-        Self.raw(",\"model\":", &out); Self.string(model, &out)
-        Self.raw(",\"prompt_tokens\":", &out); Self.int(promptTokens, &out)
-        Self.raw(",\"completion_tokens\":", &out); Self.int(completionTokens, &out)
-        Self.raw(",\"duration_ms\":", &out); Self.int(durationMs, &out)
-        Self.raw(",\"request_id\":", &out); Self.string(requestID, &out)
-        Self.raw(",\"key_id\":", &out); Self.string(keyID, &out)
-        Self.raw(",\"status\":", &out); Self.int(status, &out)
-        Self.raw(stream ? ",\"stream\":true,\"ttft_ms\":" : ",\"stream\":false,\"ttft_ms\":", &out); Self.int(ttftMs, &out)
-        Self.raw(",\"usage_source\":", &out); Self.string(usageSource.rawValue, &out)
-        Self.raw(",\"reason\":", &out); Self.string(reason, &out)
-        Self.raw(",\"client_ip\":", &out); Self.string(clientIP, &out)
-        Self.raw("}\n", &out)
-        return out
+        // Sized once, written through a pointer: no per-piece append bookkeeping.
+        let bound = 360 + ByteWriter.quotedBound(user) + ByteWriter.quotedBound(model) + ByteWriter.quotedBound(requestID)
+            + ByteWriter.quotedBound(keyID) + ByteWriter.quotedBound(reason) + ByteWriter.quotedBound(clientIP)
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            var out = ByteWriter(buffer)
+            out.write("{\"ts\":\"")
+            var stamp = UTCTimestamp.cachedFormat(secondsSinceEpoch: ts)
+            stamp.withUTF8 { out.write($0) }
+            out.write("\",\"user\":"); out.writeQuoted(user)
+            out.write(",\"model\":"); out.writeQuoted(model)
+            out.write(",\"prompt_tokens\":"); Self.write(promptTokens, &out)
+            out.write(",\"completion_tokens\":"); Self.write(completionTokens, &out)
+            out.write(",\"duration_ms\":"); out.writeDecimal(durationMs)
+            out.write(",\"request_id\":"); out.writeQuoted(requestID)
+            out.write(",\"key_id\":"); out.writeQuoted(keyID)
+            out.write(",\"status\":"); out.writeDecimal(status)
+            out.write(stream ? ",\"stream\":true,\"ttft_ms\":" : ",\"stream\":false,\"ttft_ms\":"); Self.write(ttftMs, &out)
+            out.write(",\"usage_source\":\"")
+            switch usageSource {
+            case .upstream: out.write("upstream")
+            case .estimated: out.write("estimated")
+            case .none: out.write("none")
+            }
+            out.write("\",\"reason\":"); out.writeQuoted(reason)
+            out.write(",\"client_ip\":"); out.writeQuoted(clientIP)
+            out.write("}\n")
+            initialized = out.count
+        }
     }
 
-    private static func raw(_ text: StaticString, _ out: inout [UInt8]) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
-    private static func string(_ value: String?, _ out: inout [UInt8]) {
-        guard let value else { return raw("null", &out) }
-        JSONText.appendQuoted(value, to: &out)
-    }
-
-    private static func int(_ value: Int?, _ out: inout [UInt8]) {
-        guard let value else { return raw("null", &out) }
-        HTTPEncoder.appendDecimal(value, to: &out)
+    private static func write(_ value: Int?, _ out: inout ByteWriter) {
+        if let value { out.writeDecimal(value) } else { out.write("null") }
     }
 
     /// Parses one journal line (without its newline); nil when it is not a usage record.
