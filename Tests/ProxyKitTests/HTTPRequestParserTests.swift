@@ -546,3 +546,13 @@ struct HTTPRequestParserTests {
         }
     }
 }
+
+/// The token-byte bit table against RFC 9110's `tchar` list, for all 256 bytes.
+struct TokenByteTests {
+    @Test func everyByteIsClassifiedAsRFC9110Says() {
+        let tchar = Set(Array("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
+        for byte in UInt8.min...UInt8.max {
+            #expect(HTTPHeadScanner.isTokenByte(byte) == tchar.contains(byte), "byte \(byte)")
+        }
+    }
+}

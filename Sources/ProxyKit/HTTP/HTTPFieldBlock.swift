@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Accumulates the header (or trailer) fields of one message, validating each line and
 /// enforcing the line, block and count limits. Shared by both parsers and `ChunkedDecoder`.
 struct HTTPFieldBlock: Sendable {
@@ -39,10 +43,7 @@ struct HTTPFieldBlock: Sendable {
             while valueEnd > valueStart, HTTPHeadScanner.isWhitespace(p[valueEnd - 1]) { valueEnd -= 1 }
             var i = valueStart
             if lenientValues {
-                while i < valueEnd {
-                    if p[i] == 0 { throw .invalidHeaderValue }
-                    i += 1
-                }
+                if valueStart < valueEnd, memchr(p.baseAddress! + valueStart, 0, valueEnd - valueStart) != nil { throw .invalidHeaderValue }
             } else {
                 while i < valueEnd {
                     let b = p[i]
