@@ -9,14 +9,40 @@ public enum HTTPEncoder {
     }
 
     public static func appendResponseHead(status: Int, reason: String?, headers: HTTPHeaders, to out: inout [UInt8]) {
-        // Appended piece by piece: an interpolated status line is a heap string per response.
+        appendStatusLine(status: status, reason: reason, to: &out)
+        headers.appendWire(to: &out)
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    /// `HTTP/1.1 STATUS REASON CRLF`. Appended piece by piece: an interpolated status line is
+    /// a heap string per response.
+    static func appendStatusLine(status: Int, reason: String?, to out: inout [UInt8]) {
         appendASCII("HTTP/1.1 ", to: &out)
         appendDecimal(status, to: &out)
         out.append(0x20)
-        if let reason { out.append(contentsOf: reason.utf8) } else { appendASCII(HTTPStatus.reasonPhrase(status), to: &out) }
+        if var reason { reason.withUTF8 { out.append(contentsOf: $0) } } else { appendASCII(HTTPStatus.reasonPhrase(status), to: &out) }
         out.append(0x0D)
         out.append(0x0A)
-        headers.appendWire(to: &out)
+    }
+
+    /// One header line, `name: value CRLF`.
+    static func appendField(_ name: StaticString, _ value: String, to out: inout [UInt8]) {
+        var value = value
+        appendASCII(name, to: &out)
+        out.append(0x3A)
+        out.append(0x20)
+        value.withUTF8 { out.append(contentsOf: $0) }
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    /// One header line with a decimal value.
+    static func appendField(_ name: StaticString, decimal value: Int, to out: inout [UInt8]) {
+        appendASCII(name, to: &out)
+        out.append(0x3A)
+        out.append(0x20)
+        appendDecimal(value, to: &out)
         out.append(0x0D)
         out.append(0x0A)
     }

@@ -245,6 +245,12 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         out.append(contentsOf: storage)
     }
 
+    /// Appends field `index` as `name: value CRLF` (one copy).
+    func appendWire(fieldAt index: Int, to out: inout [UInt8]) {
+        let span = spans[index]
+        storage.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(span.nameStart)..<Int(span.valueEnd) + 2])) }
+    }
+
     // MARK: - Equality: the fields, not how they are stored
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {

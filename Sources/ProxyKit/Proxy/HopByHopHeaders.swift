@@ -22,19 +22,29 @@ public enum HopByHopHeaders {
     /// (re-computed by the proxy) and the upstream's request id (replaced) removed. Fields are
     /// copied as bytes.
     public static func responseHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
+        var out = HTTPHeaders(reservingCapacity: upstream.count + 4)
+        forEachForwardedResponseField(of: upstream) { out.add(fieldAt: $0, of: upstream) }
+        return out
+    }
+
+    /// `responseHeaders(from:)` written straight into a response head being built.
+    static func appendResponseFields(from upstream: HTTPHeaders, to out: inout [UInt8]) {
+        forEachForwardedResponseField(of: upstream) { upstream.appendWire(fieldAt: $0, to: &out) }
+    }
+
+    /// Calls `body` with the index of each field of `upstream` the client may see, in order.
+    private static func forEachForwardedResponseField(of upstream: HTTPHeaders, _ body: (Int) -> Void) {
         // Only a `Connection` naming something beyond keep-alive/close adds fields to drop.
         var tokens: [String] = []
         if let connection = upstream[first: "Connection"], !connection.equalsASCIICaseInsensitive("keep-alive"),
            !connection.equalsASCIICaseInsensitive("close") {
             tokens = upstream.tokens("Connection")
         }
-        var out = HTTPHeaders(reservingCapacity: upstream.count + 4)
         for index in 0..<upstream.count {
             if upstream.withNameBytes(at: index, isDroppedResponseField) { continue }
             if !tokens.isEmpty && tokens.contains(where: { upstream.nameEquals(at: index, $0) }) { continue }
-            out.add(fieldAt: index, of: upstream)
+            body(index)
         }
-        return out
     }
 
     /// Client request fields copied upstream: an allowlist, not a filter. Everything else

@@ -18,28 +18,33 @@ struct ResponseRelay {
         let pool = exchange.pool
         let clientHTTP11 = clientHead.version == .http1_1
         let streamsChunked = head.framing == .chunked || head.framing == .untilClose
-        var keepClientOpen = client.keepAliveAfter(clientHead) && (clientHTTP11 || !streamsChunked)
-        var headers = HopByHopHeaders.responseHeaders(from: head.headers)
-        headers.add("X-Request-Id", requestID)
+        // An HTTP/1.0 client gets a stream as a body that runs until close.
+        let keepClientOpen = client.keepAliveAfter(clientHead) && (clientHTTP11 || !streamsChunked)
         var contentLength: Int?
-        switch head.framing {
-        case .contentLength(let n):
-            headers.add("Content-Length", decimal: n)
-            contentLength = n
-        case .none:
-            if head.status != 204 && head.status != 304 { headers.add("Content-Length", "0") }
-        case .chunked, .untilClose:
-            if clientHTTP11 { headers.add("Transfer-Encoding", "chunked") } else { keepClientOpen = false }
-        }
-        if !keepClientOpen { headers.add("Connection", "close") }
+        if case .contentLength(let n) = head.framing { contentLength = n }
         let chunkedToClient = streamsChunked && clientHTTP11
         // Removing bytes is only possible where the proxy computes the client's framing.
         var meter = ResponseMeter(head: head, removeUsageChunk: removeUsageChunk && streamsChunked)
 
         var body = ClientBody(chunked: chunkedToClient, contentLength: contentLength)
         // A small response goes out in one write; a stream grows this once to its read size.
-        if case .contentLength(let n) = head.framing { body.out.reserveCapacity(min(n, UpstreamExchange.readSize) + 1024) } else { body.out.reserveCapacity(4096) }
-        HTTPEncoder.appendResponseHead(status: head.status, reason: head.reason, headers: headers, to: &body.out)
+        body.out.reserveCapacity(contentLength.map { min($0, UpstreamExchange.readSize) + 1024 } ?? 4096)
+        // The head is written straight into the output: the upstream's forwardable fields as
+        // they arrived, then the proxy's own (request id, framing, connection).
+        HTTPEncoder.appendStatusLine(status: head.status, reason: head.reason, to: &body.out)
+        HopByHopHeaders.appendResponseFields(from: head.headers, to: &body.out)
+        HTTPEncoder.appendField("X-Request-Id", requestID, to: &body.out)
+        switch head.framing {
+        case .contentLength(let n):
+            HTTPEncoder.appendField("Content-Length", decimal: n, to: &body.out)
+        case .none:
+            if head.status != 204 && head.status != 304 { HTTPEncoder.appendField("Content-Length", decimal: 0, to: &body.out) }
+        case .chunked, .untilClose:
+            if clientHTTP11 { HTTPEncoder.appendField("Transfer-Encoding", "chunked", to: &body.out) }
+        }
+        if !keepClientOpen { HTTPEncoder.appendField("Connection", "close", to: &body.out) }
+        body.out.append(0x0D)
+        body.out.append(0x0A)
 
         var upstreamKeepAlive = head.keepAlive
         // The head's read may have left more bytes in the socket: read before the first wait.
