@@ -26,7 +26,7 @@ struct ResponseRelay {
         // Removing bytes is only possible where the proxy computes the client's framing.
         var meter = ResponseMeter(head: head, removeUsageChunk: removeUsageChunk && streamsChunked)
 
-        var body = ClientBody(chunked: chunkedToClient, contentLength: contentLength)
+        var body = ClientBody(out: client.takeResponseBuffer(), chunked: chunkedToClient, contentLength: contentLength)
         // A small response goes out in one write; a stream grows this once to its read size.
         body.out.reserveCapacity(contentLength.map { min($0, UpstreamExchange.readSize) + 1024 } ?? 4096)
         // The head is written straight into the output: the upstream's forwardable fields as
@@ -120,6 +120,7 @@ struct ResponseRelay {
         body.finish()
         if upstreamReusable { exchange.pool.release(lease.socket) } else { exchange.pool.discard(lease.socket) }
         do { try await client.write(body.out) } catch { return .clientGone(metered) }
+        client.recycleResponseBuffer(&body.out)
         return .completed(metered, keepClientOpen: keepClientOpen)
     }
 }
@@ -135,8 +136,8 @@ struct ClientBody {
     private var forwarded = 0
     private var heldBack: [UInt8] = []
 
-    init(chunked: Bool, contentLength: Int?) {
-        self.out = []
+    init(out: [UInt8], chunked: Bool, contentLength: Int?) {
+        self.out = out
         self.chunked = chunked
         self.contentLength = contentLength
     }

@@ -36,13 +36,34 @@ public final class ClientConnection {
 
     private var upstreamBuffer: UnsafeMutableRawBufferPointer?
 
-    /// A 64 KiB buffer for reading this connection's upstream responses, allocated on first
-    /// use and reused for every request on the connection.
+    /// A read-size (32 KiB) buffer for reading this connection's upstream responses, allocated
+    /// on first use and reused for every request on the connection.
     var upstreamReadBuffer: UnsafeMutableRawBufferPointer {
         if let upstreamBuffer { return upstreamBuffer }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: UpstreamExchange.readSize, alignment: 16)
         upstreamBuffer = buffer
         return buffer
+    }
+
+    /// The array the last response was assembled in, kept for the next one when it stayed
+    /// small: a head plus a small body then costs no allocation per request.
+    private var spareResponseBuffer: [UInt8] = []
+    /// Largest response buffer kept between requests (8 KiB: an idle connection holds at most
+    /// that; a stream's buffer, grown to its read size, is let go).
+    static let keptResponseBufferBytes = 8 * 1024
+
+    /// An empty array to assemble a response in (the kept one, if any).
+    func takeResponseBuffer() -> [UInt8] {
+        var buffer: [UInt8] = []
+        swap(&buffer, &spareResponseBuffer)
+        return buffer
+    }
+
+    /// Keeps `buffer` (emptied) for the next response, unless it grew large.
+    func recycleResponseBuffer(_ buffer: inout [UInt8]) {
+        guard buffer.capacity <= Self.keptResponseBufferBytes else { return }
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &spareResponseBuffer)
     }
 
     /// Whether the response to the current request may leave the connection open.
