@@ -74,7 +74,7 @@ public final class Authenticator: Sendable {
     /// the field's bytes: the key never becomes a string.
     public func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now()) -> AuthResult {
         guard let index = headers.firstIndex(of: "Authorization") else { return .missing }
-        guard headers.count(of: "Authorization") == 1 else { return .ambiguous }
+        for later in (index + 1)..<headers.count where headers.nameEquals(at: later, "Authorization") { return .ambiguous }
         guard let digest = headers.withValueBytes(at: index, Self.bearerKeyDigest) else { return .invalid }
         guard let key = table.withLock({ $0.keys[digest] }) else { return .invalid }
         if let revoked = key.revoked, revoked <= now { return .invalid }
