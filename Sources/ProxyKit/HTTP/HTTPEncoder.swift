@@ -85,17 +85,7 @@ public enum HTTPEncoder {
     }
 
     private static func appendDecimal(magnitude: UInt, to out: inout [UInt8]) {
-        // Digits land right to left in scratch memory, then go out in one append.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
-            var rest = magnitude
-            var i = scratch.count
-            repeat {
-                i -= 1
-                scratch[i] = 0x30 + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[i...]))
-        }
+        ByteWriter.withDecimalDigits(of: magnitude) { out.append(contentsOf: $0) }
     }
 
     static func appendASCII(_ text: StaticString, to out: inout [UInt8]) {

@@ -31,17 +31,22 @@ struct ByteWriter {
     /// `value` in decimal (at most 20 bytes).
     mutating func writeDecimal(_ value: Int) {
         precondition(capacity - count >= 20, "Internal inconsistency: ByteWriter overflow")
-        var magnitude = value.magnitude
         if value < 0 { write(UInt8(ascii: "-")) }
-        // Digits land right to left in scratch memory, then move into place.
+        Self.withDecimalDigits(of: value.magnitude) { write($0) }
+    }
+
+    /// Calls `body` with the decimal digits of `magnitude` (rendered right to left in scratch
+    /// memory: no string, no allocation). Shared with `HTTPEncoder`.
+    static func withDecimalDigits<R>(of magnitude: UInt, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
+            var rest = magnitude
             var i = scratch.count
             repeat {
                 i -= 1
-                scratch[i] = 0x30 + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            write(UnsafeBufferPointer(rebasing: scratch[i...]))
+                scratch[i] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            return body(UnsafeBufferPointer(rebasing: scratch[i...]))
         }
     }
 
