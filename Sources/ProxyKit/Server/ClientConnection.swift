@@ -119,8 +119,9 @@ public final class ClientConnection {
 
     /// Reads the whole body of `head`, sending `100 Continue` first when the client asked.
     public func readBody(of head: HTTPRequestHead) async throws(ConnectionError) -> [UInt8] {
+        // No capacity reserved up front: a body that arrives with its head is taken as the
+        // parser's event array, whole.
         var body: [UInt8] = []
-        if case .contentLength(let n) = head.framing { body.reserveCapacity(n) }
         if head.expectsContinue, head.framing != .none, !messageComplete {
             do { try await socket.writeAsync(Self.continueResponse, stallTimeout: timeouts.write) } catch { throw .clientGone }
         }
@@ -132,7 +133,13 @@ public final class ClientConnection {
             }
             if let event = try parseNext() {
                 switch event {
-                case .body(let bytes): if body.isEmpty { body = bytes } else { body.append(contentsOf: bytes) }
+                case .body(let bytes):
+                    if body.isEmpty {
+                        body = bytes
+                    } else {
+                        if case .contentLength(let n) = head.framing, body.capacity < n { body.reserveCapacity(n) }
+                        body.append(contentsOf: bytes)
+                    }
                 case .end: messageComplete = true
                 case .head: throw .malformed(.invalidRequestLine)
                 }
