@@ -31,7 +31,15 @@ struct ResponseMeter {
     mutating func feed(_ bytes: [UInt8], now: UInt64) -> [UInt8] {
         if scanner != nil { return scanner!.feed(bytes, now: now) }
         if !overflowed {
-            if kept.count + bytes.count <= Self.maxKeptBodyBytes { kept += bytes } else { overflowed = true; kept = [] }
+            // A body that arrives in one piece is kept as that array (shared, not copied).
+            if kept.count + bytes.count > Self.maxKeptBodyBytes {
+                overflowed = true
+                kept = []
+            } else if kept.isEmpty {
+                kept = bytes
+            } else {
+                kept += bytes
+            }
         }
         return bytes
     }
