@@ -1,9 +1,13 @@
-/// Builds the exact bytes sent upstream for one request.
+/// Builds the exact bytes sent upstream for one request: written once, straight into the
+/// buffer that goes out (no intermediate header list).
 public struct UpstreamRequest: Sendable {
     public var route: Route
-    /// Header fields to send, in order (framing and Host included).
-    public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The request line and header block, followed by the body when it is small enough to go
+    /// out in the same write.
+    private let wire: [UInt8]
+    /// Bytes of `wire` that are the head.
+    private let headCount: Int
 
     /// - Parameters:
     ///   - clientHeaders: the client's request fields (only allowlisted ones are copied).
@@ -14,28 +18,36 @@ public struct UpstreamRequest: Sendable {
     ) {
         self.route = route
         self.body = body
-        var headers = HTTPHeaders(reservingCapacity: 8)
-        headers.add("Host", upstream.hostHeader)
+        let coalesced = body.count <= Self.coalescedBodyLimit
+        var out: [UInt8] = []
+        out.reserveCapacity(384 + (coalesced ? body.count : 0))
+        var method = route.method
+        method.withUTF8 { out.append(contentsOf: $0) }
+        out.append(0x20)
+        var path = route.path
+        path.withUTF8 { out.append(contentsOf: $0) }
+        HTTPEncoder.appendASCII(" HTTP/1.1\r\n", to: &out)
+        HTTPEncoder.appendField("Host", upstream.hostHeader, to: &out)
         var hasContentType = false
         for name in HopByHopHeaders.forwardedRequestFields {
             if let index = clientHeaders.firstIndex(of: name) {
-                headers.add(fieldAt: index, of: clientHeaders)
+                clientHeaders.appendWire(fieldAt: index, to: &out)
                 if name == "Content-Type" { hasContentType = true }
             }
         }
         if route.method == "POST" {
-            if !hasContentType { headers.add("Content-Type", "application/json") }
-            headers.add("Content-Length", decimal: body.count)
+            if !hasContentType { HTTPEncoder.appendField("Content-Type", "application/json", to: &out) }
+            HTTPEncoder.appendField("Content-Length", decimal: body.count, to: &out)
         }
-        headers.add("X-Request-Id", requestID)
-        let forwardedFor = clientHeaders[all: "X-Forwarded-For"]
-        if trustedPeer, !forwardedFor.isEmpty {
-            headers.add("X-Forwarded-For", (forwardedFor + [peer]).joined(separator: ", "))
-        } else {
-            headers.add("X-Forwarded-For", peer)
-        }
-        if let apiKey { headers.add("Authorization", "Bearer \(apiKey)") }
-        self.headers = headers
+        HTTPEncoder.appendField("X-Request-Id", requestID, to: &out)
+        let forwardedFor = trustedPeer ? clientHeaders[all: "X-Forwarded-For"] : []
+        HTTPEncoder.appendField("X-Forwarded-For", forwardedFor.isEmpty ? peer : (forwardedFor + [peer]).joined(separator: ", "), to: &out)
+        if let apiKey { HTTPEncoder.appendField("Authorization", "Bearer \(apiKey)", to: &out) }
+        out.append(0x0D)
+        out.append(0x0A)
+        headCount = out.count
+        if coalesced { out.append(contentsOf: body) }
+        wire = out
     }
 
     /// Bodies up to this size go out in the same write as the head; larger ones are written
@@ -44,38 +56,13 @@ public struct UpstreamRequest: Sendable {
 
     /// Writes the request to `socket`.
     func send(on socket: Socket, stallTimeout: Double) async throws(SocketError) {
-        if body.count <= Self.coalescedBodyLimit {
-            try await socket.writeAsync(bytes, stallTimeout: stallTimeout)
-        } else {
-            try await socket.writeAsync(head, stallTimeout: stallTimeout)
-            try await socket.writeAsync(body, stallTimeout: stallTimeout)
-        }
+        try await socket.writeAsync(wire, stallTimeout: stallTimeout)
+        if wire.count == headCount && !body.isEmpty { try await socket.writeAsync(body, stallTimeout: stallTimeout) }
     }
 
     /// The request line and header block.
-    public var head: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        appendHead(to: &out)
-        return out
-    }
+    public var head: [UInt8] { Array(wire[..<headCount]) }
 
-    /// The request line, head and body as one buffer (one write).
-    public var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + body.count)
-        appendHead(to: &out)
-        out.append(contentsOf: body)
-        return out
-    }
-
-    private func appendHead(to out: inout [UInt8]) {
-        out.append(contentsOf: route.method.utf8)
-        out.append(0x20)
-        out.append(contentsOf: route.path.utf8)
-        HTTPEncoder.appendASCII(" HTTP/1.1\r\n", to: &out)
-        headers.appendWire(to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
-    }
+    /// The request line, head and body as one buffer.
+    public var bytes: [UInt8] { wire.count > headCount || body.isEmpty ? wire : wire + body }
 }
