@@ -178,7 +178,7 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         var name = name
         return name.withUTF8 { wanted in
             storage.withUnsafeBufferPointer { p in
-                Self.equalsASCIICaseInsensitive(p, Int(span.nameStart), wanted)
+                String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted)
             }
         }
     }
@@ -189,21 +189,12 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         return name.withUTF8 { wanted in
             storage.withUnsafeBufferPointer { p in
                 for (index, span) in spans.enumerated()
-                where Int(span.nameEnd - span.nameStart) == wanted.count && Self.equalsASCIICaseInsensitive(p, Int(span.nameStart), wanted) {
+                where String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted) {
                     return index
                 }
                 return nil
             }
         }
-    }
-
-    private static func equalsASCIICaseInsensitive(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ wanted: UnsafeBufferPointer<UInt8>) -> Bool {
-        for i in 0..<wanted.count {
-            let x = p[start + i], y = wanted[i]
-            if x == y { continue }
-            if ((x >= 0x41 && x <= 0x5A) ? x | 0x20 : x) != ((y >= 0x41 && y <= 0x5A) ? y | 0x20 : y) { return false }
-        }
-        return true
     }
 
     /// The first value of `name`, or nil.

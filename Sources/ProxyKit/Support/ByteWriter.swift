@@ -58,7 +58,7 @@ struct ByteWriter {
     mutating func writeQuoted(_ value: String?) {
         guard var value else { return write("null") }
         let plain = value.withUTF8 { bytes -> Bool in
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 { return false }
+            guard JSONText.isPlain(bytes) else { return false }
             write(0x22)
             write(bytes)
             write(0x22)

@@ -6,13 +6,20 @@ public enum JSONText {
         var value = value
         // Over the contiguous bytes: a String's UTF8View iterates (and copies) byte by byte.
         let plain = value.withUTF8 { bytes -> Bool in
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 { return false }
+            guard isPlain(bytes) else { return false }
             out.append(0x22)
             out.append(contentsOf: bytes)
             out.append(0x22)
             return true
         }
         if !plain { out.append(contentsOf: quoted(value).utf8) }
+    }
+
+    /// Whether `bytes` go into a JSON string literal as they are: ASCII with no control
+    /// character, quote or backslash (the common case: ids, names, IPs).
+    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x80 { return false }
+        return true
     }
 
     /// `value` as a JSON string literal, quotes included.
