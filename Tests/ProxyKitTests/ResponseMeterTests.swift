@@ -33,6 +33,10 @@ struct ResponseMeterTests {
         #expect(counts("{\"usage\":{\n  \"prompt_tokens\" : 4 ,\r\n\t\"completion_tokens\":2\n}\n}") == [4, 2])
         #expect(counts(#"{"usage":{"prompt_tokens":9223372036854775808,"completion_tokens":1}}"#) == [nil, 1])
         #expect(counts(#"{"usage":{}}"#) == [nil, nil])
+        // A malformed number is not read leniently: the strict whole-body scan rejects it.
+        #expect(counts(#"{"usage":{"prompt_tokens":007,"completion_tokens":1}}"#) == nil)
+        #expect(counts(#"{"usage":{"prompt_tokens":5x,"completion_tokens":1}}"#) == nil)
+        #expect(counts(#"{"usage":{"prompt_tokens":0,"completion_tokens":null}}"#) == [0, nil])
         // Nested values of every kind are skipped, strings with escaped quotes and braces included.
         #expect(counts(#"{"usage":{"a":[1,{"b":"}"}],"s":"x\"}","t":true,"n":null,"prompt_tokens":6,"completion_tokens":0}}"#) == [6, 0])
         // An escaped key is not read in place: the whole body is scanned (and still found).

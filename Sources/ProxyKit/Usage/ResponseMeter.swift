@@ -130,7 +130,9 @@ struct ResponseMeter {
             }
             let isPrompt = equals(p, keyStart, keyEnd, "prompt_tokens")
             if isPrompt || equals(p, keyStart, keyEnd, "completion_tokens") {
-                let value = integer(p, valueStart..<i)
+                // Anything but a plain integer (null, a fraction, a malformed number) is left
+                // to the strict scan of the whole body, which decides as it always did.
+                guard let value = integer(p, valueStart..<i) else { return nil }
                 if isPrompt { prompt = value } else { completion = value }
             }
             skipSpace(&i)
@@ -147,12 +149,13 @@ struct ResponseMeter {
         end - start == text.utf8CodeUnitCount && memcmp(p.baseAddress! + start, text.utf8Start, end - start) == 0
     }
 
-    /// A JSON integer that fits an `Int` (`-`? digits, no fraction or exponent), or nil.
+    /// A JSON integer that fits an `Int` (`-`? digits without a leading zero, no fraction or
+    /// exponent), or nil.
     private static func integer(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var i = range.lowerBound
         let negative = i < range.upperBound && p[i] == UInt8(ascii: "-")
         if negative { i += 1 }
-        guard i < range.upperBound else { return nil }
+        guard i < range.upperBound, p[i] != 0x30 || range.upperBound - i == 1 else { return nil }
         var value = 0
         while i < range.upperBound {
             let digit = Int(p[i] &- 0x30)
