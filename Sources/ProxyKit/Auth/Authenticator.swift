@@ -73,8 +73,8 @@ public final class Authenticator: Sendable {
     /// Checks the request's `Authorization: Bearer KEY` (scheme case-insensitive). Works on
     /// the field's bytes: the key never becomes a string.
     public func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now()) -> AuthResult {
-        guard let index = headers.firstIndex(of: "Authorization") else { return .missing }
-        for later in (index + 1)..<headers.count where headers.nameEquals(at: later, "Authorization") { return .ambiguous }
+        guard let index = headers.firstIndex(ofName: "Authorization") else { return .missing }
+        for later in (index + 1)..<headers.count where headers.hasName(at: later, "Authorization") { return .ambiguous }
         guard let digest = headers.withValueBytes(at: index, Self.bearerKeyDigest) else { return .invalid }
         guard let key = table.withLock({ $0.keys[digest] }) else { return .invalid }
         if let revoked = key.revoked, revoked <= now { return .invalid }
@@ -110,9 +110,14 @@ public final class Authenticator: Sendable {
         // Commits between the table loaded in `init` and the version read just now would
         // otherwise never be seen: reload once, after reading the version.
         reloadRequested.store(true, ordering: .releasing)
+        // last_used is flushed once per poll interval (and at stop): one small write
+        // transaction a second at most, whatever the request rate.
+        var nextFlush = Deadline.after(seconds: pollInterval)
         while true {
             let stopping = stopped.load(ordering: .acquiring)
-            let pendingByDigest = lastUsed.withLock { times -> [KeyDigest: Int] in
+            let flushing = stopping || nextFlush.hasPassed
+            if flushing { nextFlush = Deadline.after(seconds: pollInterval) }
+            let pendingByDigest = !flushing ? [:] : lastUsed.withLock { times -> [KeyDigest: Int] in
                 defer { times.removeAll() }
                 return times
             }

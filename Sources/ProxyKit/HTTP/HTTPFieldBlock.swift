@@ -5,8 +5,9 @@ import Glibc
 /// Accumulates the header (or trailer) fields of one message, validating each line and
 /// enforcing the line, block and count limits. Shared by both parsers and `ChunkedDecoder`.
 struct HTTPFieldBlock: Sendable {
-    /// The fields so far, in arrival order.
-    private(set) var headers = HTTPHeaders(reservingCapacity: 16)
+    /// The fields so far, in arrival order. Room is made at the first field, not here: the
+    /// parsers make a fresh block per message, and an empty one costs no allocation.
+    private(set) var headers = HTTPHeaders()
     /// Bytes of the field lines so far, each with its CRLF (the final empty line is not counted).
     private(set) var byteCount = 0
     /// What the framing and connection rules need, gathered while the fields are parsed.
@@ -29,6 +30,7 @@ struct HTTPFieldBlock: Sendable {
         _ bytes: [UInt8], from start: Int, to end: Int, limits: HTTPParserLimits, lenientValues: Bool
     ) throws(HTTPParserError) {
         guard headers.count < limits.maxHeaderCount else { throw .tooManyHeaders }
+        if headers.count == 0 { headers.reserveCapacity(16) }
         try bytes.withUnsafeBufferPointer { (p) throws(HTTPParserError) in
             if HTTPHeadScanner.isWhitespace(p[start]) { throw .obsoleteLineFolding }
             var colon = start

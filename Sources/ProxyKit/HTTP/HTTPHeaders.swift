@@ -43,6 +43,12 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         spans.reserveCapacity(capacity)
     }
 
+    /// Makes room for `capacity` fields (about 32 bytes each) without regrowing.
+    mutating func reserveCapacity(_ capacity: Int) {
+        storage.reserveCapacity(capacity * 32)
+        spans.reserveCapacity(capacity)
+    }
+
     public init(_ pairs: [(String, String)]) {
         self.init(reservingCapacity: pairs.count)
         for (name, value) in pairs { add(name, value) }
@@ -191,6 +197,35 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
                 for (index, span) in spans.enumerated()
                 where String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted) {
                     return index
+                }
+                return nil
+            }
+        }
+    }
+
+    /// `nameEquals(at:_:)` for a name known at compile time.
+    func hasName(at index: Int, _ name: StaticString) -> Bool {
+        let span = spans[index]
+        guard Int(span.nameEnd - span.nameStart) == name.utf8CodeUnitCount else { return false }
+        return name.withUTF8Buffer { wanted in
+            storage.withUnsafeBufferPointer { p in
+                String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted)
+            }
+        }
+    }
+
+    /// `firstIndex(of:)` for a name known at compile time: bytes compared in place, no string
+    /// touched (the request path looks up a few fixed names per message).
+    func firstIndex(ofName name: StaticString) -> Int? {
+        let length = name.utf8CodeUnitCount
+        return name.withUTF8Buffer { wanted in
+            storage.withUnsafeBufferPointer { p in
+                for index in 0..<spans.count {
+                    let span = spans[index]
+                    if Int(span.nameEnd - span.nameStart) == length,
+                       String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted) {
+                        return index
+                    }
                 }
                 return nil
             }

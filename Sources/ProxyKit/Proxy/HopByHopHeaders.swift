@@ -36,8 +36,10 @@ public enum HopByHopHeaders {
     private static func forEachForwardedResponseField(of upstream: HTTPHeaders, _ body: (Int) -> Void) {
         // Only a `Connection` naming something beyond keep-alive/close adds fields to drop.
         var tokens: [String] = []
-        if let connection = upstream[first: "Connection"], !connection.equalsASCIICaseInsensitive("keep-alive"),
-           !connection.equalsASCIICaseInsensitive("close") {
+        if let connection = upstream.firstIndex(ofName: "Connection"), !upstream.withValueBytes(at: connection, { value in
+            HTTPHeadScanner.equalsLowercase(value, 0, value.count, "close")
+                || HTTPHeadScanner.equalsLowercase(value, 0, value.count, "keep-alive")
+        }) {
             tokens = upstream.tokens("Connection")
         }
         for index in 0..<upstream.count {
@@ -50,5 +52,5 @@ public enum HopByHopHeaders {
     /// Client request fields copied upstream: an allowlist, not a filter. Everything else
     /// (Authorization, cookies, vLLM's X-Vllm-Priority / X-Session-ID / traceparent…) is
     /// dropped.
-    static let forwardedRequestFields = ["Content-Type", "Accept", "User-Agent"]
+    static let forwardedRequestFields: [StaticString] = ["Content-Type", "Accept", "User-Agent"]
 }

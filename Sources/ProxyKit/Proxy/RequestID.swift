@@ -8,7 +8,10 @@ public enum RequestID {
     static let maxLength = 128
 
     public static func make(from headers: HTTPHeaders) -> String {
-        if let given = headers[first: "X-Request-Id"], isAcceptable(given) { return given }
+        if let index = headers.firstIndex(ofName: "X-Request-Id") {
+            let given = headers.value(at: index)
+            if isAcceptable(given) { return given }
+        }
         return generate()
     }
 

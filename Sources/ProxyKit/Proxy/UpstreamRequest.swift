@@ -30,9 +30,9 @@ public struct UpstreamRequest: Sendable {
         HTTPEncoder.appendField("Host", upstream.hostHeader, to: &out)
         var hasContentType = false
         for name in HopByHopHeaders.forwardedRequestFields {
-            if let index = clientHeaders.firstIndex(of: name) {
+            if let index = clientHeaders.firstIndex(ofName: name) {
                 clientHeaders.appendWire(fieldAt: index, to: &out)
-                if name == "Content-Type" { hasContentType = true }
+                hasContentType = hasContentType || clientHeaders.hasName(at: index, "Content-Type")
             }
         }
         if route.method == "POST" {

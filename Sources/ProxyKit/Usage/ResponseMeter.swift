@@ -19,7 +19,7 @@ struct ResponseMeter {
     ///   for it); only allowed when the client framing is re-computed (chunked / until close).
     init(head: HTTPResponseHead, removeUsageChunk: Bool) {
         status = head.status
-        let isEventStream = head.headers.firstIndex(of: "Content-Type").map { index in
+        let isEventStream = head.headers.firstIndex(ofName: "Content-Type").map { index in
             head.headers.withValueBytes(at: index) { $0.count >= 17 && HTTPHeadScanner.equalsLowercase($0, 0, 17, "text/event-stream") }
         } ?? false
         if isEventStream {
