@@ -35,11 +35,26 @@ public enum RouteMatch: Sendable, Hashable {
 /// `/x/../v1/models` and `/v1/models/` are simply different strings and therefore 404.
 public enum RouteTable {
     public static func match(method: String, target: String) -> RouteMatch {
-        // The query is dropped: no allowed route takes one, and it is never forwarded.
-        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
-        guard let route = Route(rawValue: path) else { return .notFound }
+        guard let route = route(forPathOf: target) else { return .notFound }
         if route.method == method { return .route(route) }
         return .methodNotAllowed(allowed: route.method)
+    }
+
+    private static let routes = Route.allCases
+
+    /// The route whose path is exactly the target's path, compared as bytes (no string made
+    /// per request). The query is dropped: no allowed route takes one, and it is never
+    /// forwarded.
+    static func route(forPathOf target: String) -> Route? {
+        var target = target
+        return target.withUTF8 { bytes in
+            let path = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)])
+            for route in routes {
+                var known = route.rawValue
+                if known.utf8.count == path.count, known.withUTF8({ $0.elementsEqual(path) }) { return route }
+            }
+            return nil
+        }
     }
 
     /// The path part of a target (for messages), query removed.
