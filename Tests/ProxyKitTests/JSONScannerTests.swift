@@ -143,6 +143,30 @@ struct JSONScannerTests {
         #expect(value == JSONValueRef(kind: .array, range: 0..<128))
     }
 
+    /// Objects and arrays alternate past 64 levels: the stack keeps the first 64 as bits and
+    /// the rest in an array, and both must say which bracket closes which container.
+    @Test func mixedNestingPastSixtyFourLevels() throws {
+        func nested(_ levels: Int) -> (open: String, close: String) {
+            var open = "", close = ""
+            for level in 0..<levels {
+                if level % 2 == 0 { open += #"{"k":"#; close = "}" + close } else { open += "["; close = "]" + close }
+            }
+            return (open, close)
+        }
+        for levels in [63, 64, 65, 66, 100, 129] {
+            let (open, close) = nested(levels)
+            let root = try JSONScanner(Array((open + "1" + close).utf8), maxDepth: 200).validate()
+            #expect(root.kind == .object && root.range.count == open.utf8.count + 1 + close.utf8.count, "\(levels) levels")
+            // The innermost container is an object when `levels` is odd, an array when even.
+            let wrong = levels % 2 == 1 ? "]" : "}"
+            #expect(throws: JSONScanError.unexpectedByte(offset: open.utf8.count + 1), "\(levels) levels") {
+                try JSONScanner(Array((open + "1" + wrong).utf8), maxDepth: 200).validate()
+            }
+            let members = try JSONScanner(Array((open + "1" + close).utf8), maxDepth: 200).topLevelMembers()
+            #expect(members.count == 1 && members[0].key == "k")
+        }
+    }
+
     @Test func millionOpenBracketsFailWithoutRecursion() {
         let bytes = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)
         #expect(throws: JSONScanError.tooDeep(offset: 64)) { try JSONScanner(bytes).validate() }

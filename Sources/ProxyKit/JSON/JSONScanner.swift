@@ -12,7 +12,8 @@
 ///
 /// Nesting uses an explicit stack bounded by `maxDepth`, never recursion, so hostile input such as
 /// a megabyte of `[` cannot exhaust a small thread stack. The scan loop reads the buffer through
-/// `withUnsafeBufferPointer` and allocates only the depth stack and the member list.
+/// `withUnsafeBufferPointer` and allocates only the member list (and the depth stack past 64
+/// levels).
 public struct JSONScanner: Sendable {
     /// The scanned document.
     public let bytes: [UInt8]
@@ -50,8 +51,7 @@ public struct JSONScanner: Sendable {
         let maxDepth = self.maxDepth
         return try self.bytes.withUnsafeBufferPointer { (p) throws(JSONScanError) -> ScanResult in
             let n = p.count
-            var stack: [Bool] = []
-            stack.reserveCapacity(Swift.min(maxDepth, 64))
+            var stack = ContainerStack()
             var members: [JSONMember] = []
             if collect { members.reserveCapacity(8) }
             var rootKind = JSONValueKind.null
@@ -122,7 +122,7 @@ public struct JSONScanner: Sendable {
                 }
                 if depthBefore == 0 {
                     rootKind = kind
-                } else if collect && depthBefore == 1 && stack[0] {
+                } else if collect && depthBefore == 1 && stack.bottomIsObject {
                     memberStart = valueStart
                     memberKind = kind
                 }
@@ -137,7 +137,7 @@ public struct JSONScanner: Sendable {
                         guard i == n else { throw .trailingBytes(offset: i) }
                         return (JSONValueRef(kind: rootKind, range: rootStart..<end), members)
                     }
-                    let inObject = stack[depth - 1]
+                    let inObject = stack.topIsObject
                     if collect && depth == 1 && inObject {
                         let value = JSONValueRef(kind: memberKind, range: memberStart..<i)
                         members.append(JSONMember(key: pendingKey, keyRange: pendingKeyRange, value: value))
@@ -158,6 +158,36 @@ public struct JSONScanner: Sendable {
                 }
             }
         }
+    }
+
+    /// The open containers, innermost last (`true` = object): the first 64 levels as bits, so a
+    /// scan of an ordinary body allocates no stack; deeper ones (up to `maxDepth`) in an array.
+    private struct ContainerStack {
+        private var bits: UInt64 = 0
+        private var deeper: [Bool] = []
+        private(set) var count = 0
+
+        mutating func append(_ isObject: Bool) {
+            if count < 64 {
+                if isObject { bits |= 1 << UInt64(count) } else { bits &= ~(1 << UInt64(count)) }
+            } else {
+                deeper.append(isObject)
+            }
+            count += 1
+        }
+
+        mutating func removeLast() {
+            count -= 1
+            if count >= 64 { deeper.removeLast() }
+        }
+
+        /// Whether the innermost open container is an object (at least one must be open).
+        var topIsObject: Bool {
+            count > 64 ? deeper[count - 65] : bits & (1 << UInt64(count - 1)) != 0
+        }
+
+        /// Whether the outermost open container is an object (at least one must be open).
+        var bottomIsObject: Bool { bits & 1 != 0 }
     }
 
     /// The index of the first byte at or after `i` that is not SP, HT, LF or CR.
