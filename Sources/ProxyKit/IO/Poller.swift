@@ -307,39 +307,50 @@ public final class Poller: Sendable {
                                capacity, timeoutMilliseconds)
             }
         }
-        var ready: [(Waiter, Wake)] = []
-        if n > 0 {
-            withUnsafeBytes(of: &datas) { raw in
-                let events = raw.bindMemory(to: UInt64.self)
-                withUnsafeBytes(of: &masks) { rawMasks in
-                    let eventMasks = rawMasks.bindMemory(to: UInt32.self)
-                    state.withLock { state in
-                        for i in 0..<Int(n) where events[i] != Poller.wakeMarker {
-                            let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: events[i]))
-                            let generation = UInt32(truncatingIfNeeded: events[i] >> 32)
-                            if let resumed = Self.take(fd: fd, generation: generation, mask: eventMasks[i], &state) { ready.append(resumed) }
+        // The waiters made ready by these events (at most one per event) are collected in
+        // scratch memory on the stack: no array per poll.
+        withUnsafeTemporaryAllocation(of: (Waiter, Wake).self, capacity: Int(capacity)) { ready in
+            var readyCount = 0
+            if n > 0 {
+                withUnsafeBytes(of: &datas) { raw in
+                    let events = raw.bindMemory(to: UInt64.self)
+                    withUnsafeBytes(of: &masks) { rawMasks in
+                        let eventMasks = rawMasks.bindMemory(to: UInt32.self)
+                        state.withLock { state in
+                            for i in 0..<Int(n) where events[i] != Poller.wakeMarker {
+                                let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: events[i]))
+                                let generation = UInt32(truncatingIfNeeded: events[i] >> 32)
+                                if let resumed = Self.take(fd: fd, generation: generation, mask: eventMasks[i], &state) {
+                                    ready.initializeElement(at: readyCount, to: resumed)
+                                    readyCount += 1
+                                }
+                            }
                         }
                     }
-                }
-                for i in 0..<Int(n) where events[i] == Poller.wakeMarker {
-                    // Drain, then clear: cleared first, a wake landing in between would be
-                    // drained with the flag left set, and every later wake suppressed. This
-                    // order can only suppress a wake while this thread is up and about to
-                    // look at the job queue.
-                    ds4_eventfd_drain(wakeFD)
-                    wakePending.store(false, ordering: .releasing)
+                    for i in 0..<Int(n) where events[i] == Poller.wakeMarker {
+                        // Drain, then clear: cleared first, a wake landing in between would be
+                        // drained with the flag left set, and every later wake suppressed. This
+                        // order can only suppress a wake while this thread is up and about to
+                        // look at the job queue.
+                        ds4_eventfd_drain(wakeFD)
+                        wakePending.store(false, ordering: .releasing)
+                    }
                 }
             }
+            let now = Deadline.now()
+            let due = nextScan.load(ordering: .relaxed)
+            var expired: [Waiter] = []
+            if now.nanoseconds >= due,
+                nextScan.compareExchange(expected: due, desired: now.nanoseconds + 20_000_000, ordering: .relaxed).exchanged
+            {
+                expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
+            }
+            beforeResuming()
+            for i in 0..<readyCount {
+                let (waiter, wake) = ready.moveElement(from: i)
+                waiter.continuation.resume(returning: wake)
+            }
+            for waiter in expired { waiter.continuation.resume(returning: .timedOut) }
         }
-        let now = Deadline.now()
-        let due = nextScan.load(ordering: .relaxed)
-        if now.nanoseconds >= due,
-            nextScan.compareExchange(expected: due, desired: now.nanoseconds + 20_000_000, ordering: .relaxed).exchanged
-        {
-            let expired = state.withLock { state in takeWaiters(&state) { $0.deadline <= now } }
-            for waiter in expired { ready.append((waiter, .timedOut)) }
-        }
-        beforeResuming()
-        for (waiter, wake) in ready { waiter.continuation.resume(returning: wake) }
     }
 }

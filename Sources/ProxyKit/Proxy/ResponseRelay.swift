@@ -126,7 +126,7 @@ struct ResponseRelay {
 }
 
 /// The bytes on their way to the client: the head, then the body in the client's framing.
-/// The response's last byte (or the final chunk) waits in `heldBack` until `finish`: the
+/// The response's last byte (or the final chunk) waits until `finish`: the
 /// usage record is written in between. A struct with mutating methods, not closures over
 /// locals (captured locals are boxed, and every access is checked at run time).
 struct ClientBody {
@@ -134,7 +134,9 @@ struct ClientBody {
     let chunked: Bool
     let contentLength: Int?
     private var forwarded = 0
-    private var heldBack: [UInt8] = []
+    /// The last body byte of a `Content-Length` response, held back (a chunked body holds
+    /// back its final chunk instead).
+    private var heldBackByte: UInt8?
 
     init(out: [UInt8], chunked: Bool, contentLength: Int?) {
         self.out = out
@@ -149,7 +151,7 @@ struct ClientBody {
         } else if let contentLength, forwarded + bytes.count >= contentLength {
             // The last body byte waits for the usage record.
             out.append(contentsOf: bytes.dropLast())
-            heldBack = [bytes.last!]
+            heldBackByte = bytes.last
             forwarded += bytes.count
         } else {
             out.append(contentsOf: bytes)
@@ -159,8 +161,8 @@ struct ClientBody {
 
     /// Appends what was held back (and the final chunk): the response is complete in `out`.
     mutating func finish() {
-        out.append(contentsOf: heldBack)
-        heldBack = []
+        if let heldBackByte { out.append(heldBackByte) }
+        heldBackByte = nil
         if chunked { out.append(contentsOf: HTTPEncoder.lastChunk) }
     }
 }

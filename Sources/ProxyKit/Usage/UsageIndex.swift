@@ -9,8 +9,15 @@ public enum UsageIndex {
     /// Inserts `records` in one transaction with one prepared statement.
     public static func insert(_ records: [UsageRecord], into db: SQLiteConnection) throws(SQLiteError) {
         guard !records.isEmpty else { return }
+        var inserter = RowInserter(statement: try db.prepare(insertSQL))
+        try insert(records, with: &inserter, into: db)
+    }
+
+    /// Inserts `records` in one transaction with `inserter` (a writer keeps one for its
+    /// connection's lifetime: the statement is prepared once, not per batch).
+    static func insert(_ records: [UsageRecord], with inserter: inout RowInserter, into db: SQLiteConnection) throws(SQLiteError) {
+        guard !records.isEmpty else { return }
         try db.sqliteTransaction { () throws(SQLiteError) in
-            var inserter = RowInserter(statement: try db.prepare(insertSQL))
             for record in records { try inserter.insert(record) }
         }
     }

@@ -54,6 +54,11 @@ public final class UsageIndexWriter: Sendable {
             return
         }
         defer { db.close() }
+        var inserter: UsageIndex.RowInserter
+        do { inserter = UsageIndex.RowInserter(statement: try db.prepare(UsageIndex.insertSQL)) } catch {
+            logger.error("usage index cannot prepare its insert; records stay in the journal only", ["error": error.description])
+            return
+        }
         var lastFlush = Deadline.now()
         while true {
             let stop = stopping.load(ordering: .acquiring)
@@ -64,7 +69,7 @@ public final class UsageIndexWriter: Sendable {
                     return queued
                 }
                 do {
-                    try UsageIndex.insert(batch, into: db)
+                    try UsageIndex.insert(batch, with: &inserter, into: db)
                     written.add(batch.count, ordering: .relaxed)
                 } catch {
                     // The journal has every line; the next start's reconciliation restores them.
