@@ -15,6 +15,16 @@ struct RouteTableTests {
         #expect(RouteTable.path(of: "/v1/models?x=1") == "/v1/models")
     }
 
+    @Test func nearMissesAreNotFound() {
+        for target in ["", "*", "/", "/v1/models/", "/v1/model", "/V1/models", "/v1/modelsX", "v1/models", "/v1/models#x", "/v1/mödels",
+                       "/v1/chat/completions ", "/healthz/", "/v1/embeddings\u{0}"] {
+            #expect(RouteTable.match(method: "GET", target: target) == .notFound, "\(target)")
+            #expect(RouteTable.match(method: "POST", target: target) == .notFound, "\(target)")
+        }
+        #expect(RouteTable.match(method: "POST", target: "/v1/completions?") == .route(.completions))
+        #expect(RouteTable.match(method: "GET", target: "/healthz?a?b") == .route(.health))
+    }
+
     @Test func wrongMethodIsMethodNotAllowed() {
         #expect(RouteTable.match(method: "GET", target: "/v1/chat/completions") == .methodNotAllowed(allowed: "POST"))
         #expect(RouteTable.match(method: "DELETE", target: "/v1/models") == .methodNotAllowed(allowed: "GET"))
@@ -35,6 +45,20 @@ struct RouteTableTests {
         #expect(text.hasPrefix("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"))
         #expect(!text.contains("Content-Length"))
         #expect(!text.contains("evil"))
+    }
+
+    @Test func upstreamRequestCopiesTheFirstOfEachAllowlistedField() {
+        let upstream = try! UpstreamURL(parsing: "http://127.0.0.1:8000")
+        let headers = HTTPHeaders([("accept", "text/event-stream"), ("Cookie", "c"), ("CONTENT-TYPE", "application/json; charset=utf-8"),
+                                   ("Accept", "second"), ("User-Agent", "ua/1"), ("Authorization", "Bearer client")])
+        let text = String(decoding: UpstreamRequest(route: .chatCompletions, clientHeaders: headers, body: Array("{}".utf8), requestID: "r",
+                                                    peer: "10.0.0.1", trustedPeer: false, upstream: upstream, apiKey: nil).bytes, as: UTF8.self)
+        #expect(text == "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nCONTENT-TYPE: application/json; charset=utf-8\r\n"
+            + "accept: text/event-stream\r\nUser-Agent: ua/1\r\nContent-Length: 2\r\nX-Request-Id: r\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n{}")
+        // Without a client Content-Type the proxy says the body is JSON.
+        let bare = String(decoding: UpstreamRequest(route: .chatCompletions, clientHeaders: HTTPHeaders([("Accept", "*/*")]), body: Array("{}".utf8),
+                                                    requestID: "r", peer: "10.0.0.1", trustedPeer: false, upstream: upstream, apiKey: nil).bytes, as: UTF8.self)
+        #expect(bare.contains("\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"))
     }
 }
 
@@ -70,6 +94,15 @@ struct HopByHopHeadersTests {
         ])
         let kept = HopByHopHeaders.responseHeaders(from: upstream)
         #expect(kept.map(\.name) == ["content-type", "vary", "server"])
+    }
+
+    @Test func connectionCloseOrKeepAliveAloneNamesNoField() {
+        for value in ["close", "Keep-Alive", "KEEP-ALIVE", "keep-alive"] {
+            let kept = HopByHopHeaders.responseHeaders(from: HTTPHeaders([("Connection", value), ("Close", "1"), ("Keep-Alive-X", "2")]))
+            #expect(kept.map(\.name) == ["Close", "Keep-Alive-X"], "\(value)")
+        }
+        let kept = HopByHopHeaders.responseHeaders(from: HTTPHeaders([("Connection", "close, X-Private"), ("X-Private", "1"), ("Vary", "a")]))
+        #expect(kept.map(\.name) == ["Vary"])
     }
 }
 
