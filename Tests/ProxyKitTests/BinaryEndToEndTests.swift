@@ -76,6 +76,28 @@ struct BinaryEndToEndTests {
         #expect(answer.contains(#""completion_tokens":3"#))
     }
 
+    /// `worker_threads` reaches the executor: one event-loop thread serves a stream and a JSON
+    /// request, and the start line says how many workers run.
+    @Test func oneWorkerThreadServes() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--worker-threads", "1"])
+        defer { proxy.stop() }
+        let stream = try runCommand("/usr/bin/curl", [
+            "-sSN", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(proxy.key)", "-d", #"{"model":"m","max_tokens":3,"stream":true}"#,
+            proxy.baseURL + "/v1/chat/completions",
+        ])
+        #expect(stream.status == 0 && stream.stdout.hasSuffix("data: [DONE]\n\n"), "\(stream.stdout)")
+        let json = try runCommand("/usr/bin/curl", [
+            "-sS", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(proxy.key)", "-d", #"{"model":"m","max_tokens":3}"#,
+            proxy.baseURL + "/v1/chat/completions",
+        ])
+        #expect(json.stdout.contains(#""usage""#), "\(json.stdout)")
+        #expect(proxy.stderrText().contains("workers=1"), "\(proxy.stderrText())")
+        let bad = try runCommand(ProxyProcess.binary("ds4-proxy").path, ["--worker-threads", "-2", "--data", proxy.dataDirectory])
+        #expect(bad.status == 2 && bad.stderr.contains("worker_threads"), "\(bad.stderr)")
+    }
+
     @Test func curlStreamsAndGets404() throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }

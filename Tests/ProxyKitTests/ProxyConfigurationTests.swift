@@ -63,6 +63,16 @@ struct ProxyConfigurationTests {
         config = ProxyConfiguration()
         config.logLevel = "loud"
         #expect(throws: ConfigurationError.self) { try config.validate() }
+        for threads in [-1, 257] {
+            config = ProxyConfiguration()
+            config.workerThreads = threads
+            #expect(throws: ConfigurationError.self, "\(threads)") { try config.validate() }
+        }
+        for threads in [0, 1, 256] {
+            config = ProxyConfiguration()
+            config.workerThreads = threads
+            #expect(throws: Never.self, "\(threads)") { try config.validate() }
+        }
     }
 
     @Test func upstreamURLsParse() throws {

@@ -120,6 +120,7 @@ public enum ConfigurationSettings {
             .init(name: "stream_timeout", kind: .seconds(\.streamTimeout), help: "seconds for a whole upstream response (1800)"),
             .init(name: "upstream_pool_idle_timeout", kind: .seconds(\.upstreamPoolIdleTimeout), help: "seconds an idle pooled upstream connection lives (4)"),
             .init(name: "upstream_pool_size", kind: .int(\.upstreamPoolSize), help: "most idle pooled upstream connections (64)"),
+            .init(name: "worker_threads", kind: .int(\.workerThreads), help: "threads running connections; 0: one per core (0)"),
             .init(name: "shutdown_grace", kind: .seconds(\.shutdownGrace), help: "seconds SIGTERM waits for running requests (30)"),
             .init(name: "trusted_proxies", kind: .list(\.trustedProxies), help: "comma-separated peer IPs whose X-Forwarded-For is kept (none)"),
             .init(name: "inject_usage", kind: .bool(\.injectUsage), help: "ask streams for a usage chunk on the client's behalf (true)"),

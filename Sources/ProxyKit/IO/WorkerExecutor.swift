@@ -34,12 +34,24 @@ public final class WorkerExecutor: TaskExecutor {
         }
     }
 
-    /// The process-wide executor the server uses unless told otherwise.
-    public static let shared = WorkerExecutor()
+    /// The process-wide executor the server uses unless told otherwise; its thread count is
+    /// `configureShared(threads:)`'s, read when it is first used.
+    public static let shared = WorkerExecutor(threads: sharedThreads.load(ordering: .acquiring))
+    private static let sharedThreads = Atomic<Int>(0)
+
+    /// Sets how many threads `shared` starts (0: one per core). Only a call before its first
+    /// use counts (`ds4-proxy serve` makes it before the server starts).
+    public static func configureShared(threads: Int) {
+        sharedThreads.store(threads, ordering: .releasing)
+    }
+
+    /// Number of worker threads.
+    public let threadCount: Int
 
     /// Starts `threads` workers (default: one per core).
     public init(threads: Int = 0) {
         let count = threads > 0 ? threads : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        threadCount = count
         for _ in 0..<count {
             DetachedThread.start(stackSize: 512 * 1024) { [self] in self.work() }
         }
