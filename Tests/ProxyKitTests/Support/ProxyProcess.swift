@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// The built `ds4-proxy` binary, started as a child process on an ephemeral port.
 final class ProxyProcess {
@@ -31,11 +32,22 @@ final class ProxyProcess {
         init(_ description: String) { self.description = description }
     }
 
+    /// A new directory under the system temp dir, removed (with its contents) when the test
+    /// process exits.
     static func makeTemporaryDirectory() -> String {
         var template = Array((NSTemporaryDirectory() + "/ds4-test-XXXXXX").utf8CString)
         let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        _ = removalAtExit
+        temporaryDirectories.withLock { $0.append(path) }
         return path
     }
+
+    private static let temporaryDirectories = Mutex<[String]>([])
+    private static let removalAtExit: Void = {
+        atexit {
+            for path in ProxyProcess.temporaryDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }()
 
     /// Starts the binary; a new data directory (with a key for user `e2e`) unless one is given.
     init(upstream: String, dataDirectory existing: String? = nil, extraArguments: [String] = [], environment: [String: String] = [:]) throws {
