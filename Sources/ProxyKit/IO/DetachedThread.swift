@@ -2,9 +2,8 @@
 import Glibc
 #endif
 
-/// Starts detached POSIX threads with a small, fixed stack. ds4-proxy runs one thread per
-/// client connection; a 256 KiB stack (of which only touched pages count toward RSS) keeps a
-/// thousand idle keep-alive connections cheap.
+/// Starts detached POSIX threads with a small, fixed stack (of which only touched pages count
+/// toward RSS): the executor's workers, the key sync, the index writer and the pool reaper.
 public enum DetachedThread {
     /// Default stack size for connection threads, in bytes.
     public static let defaultStackSize = 256 * 1024
