@@ -43,8 +43,9 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
     public var upstreamPoolIdleTimeout: Double = 4
     /// Most idle upstream connections kept in the pool. Default 64.
     public var upstreamPoolSize: Int = 64
-    /// Threads that run connections: one loop thread that polls, and helpers it calls in when
-    /// it stays busy (`WorkerExecutor`). Default 0: one per core. 1 never uses a second core.
+    /// Threads that run connections (`WorkerExecutor`; an idle one polls the epoll). Default 0:
+    /// one per core. 1 costs the least CPU per request on a small box whose cores also run
+    /// other work (no sleeping and waking between threads), but never uses a second core.
     public var workerThreads: Int = 0
     /// How long SIGTERM/SIGINT waits for running requests before exiting. Default 30 s.
     public var shutdownGrace: Double = 30
