@@ -179,57 +179,40 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
 
     /// Whether field `index` is called `name` (ASCII case-insensitive).
     func nameEquals(at index: Int, _ name: String) -> Bool {
-        let span = spans[index]
-        guard Int(span.nameEnd - span.nameStart) == name.utf8.count else { return false }
         var name = name
-        return name.withUTF8 { wanted in
-            storage.withUnsafeBufferPointer { p in
-                String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted)
-            }
-        }
+        return name.withUTF8 { nameEquals(at: index, bytes: $0) }
     }
 
     /// The index of the first field called `name`, or nil.
     public func firstIndex(of name: String) -> Int? {
         var name = name
-        return name.withUTF8 { wanted in
-            storage.withUnsafeBufferPointer { p in
-                for (index, span) in spans.enumerated()
-                where String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted) {
-                    return index
-                }
-                return nil
-            }
-        }
+        return name.withUTF8 { firstIndex(ofNameBytes: $0) }
     }
 
-    /// `nameEquals(at:_:)` for a name known at compile time.
+    /// `nameEquals(at:_:)` for a name known at compile time: no string touched.
     func hasName(at index: Int, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { nameEquals(at: index, bytes: $0) }
+    }
+
+    /// `firstIndex(of:)` for a name known at compile time: no string touched (the request
+    /// path looks up a few fixed names per message).
+    func firstIndex(ofName name: StaticString) -> Int? {
+        name.withUTF8Buffer { firstIndex(ofNameBytes: $0) }
+    }
+
+    /// The one name comparison every lookup uses: lengths first, then ASCII case-insensitive
+    /// bytes, in place.
+    private func nameEquals(at index: Int, bytes wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         let span = spans[index]
-        guard Int(span.nameEnd - span.nameStart) == name.utf8CodeUnitCount else { return false }
-        return name.withUTF8Buffer { wanted in
-            storage.withUnsafeBufferPointer { p in
-                String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted)
-            }
+        guard Int(span.nameEnd - span.nameStart) == wanted.count else { return false }
+        return storage.withUnsafeBufferPointer { p in
+            String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted)
         }
     }
 
-    /// `firstIndex(of:)` for a name known at compile time: bytes compared in place, no string
-    /// touched (the request path looks up a few fixed names per message).
-    func firstIndex(ofName name: StaticString) -> Int? {
-        let length = name.utf8CodeUnitCount
-        return name.withUTF8Buffer { wanted in
-            storage.withUnsafeBufferPointer { p in
-                for index in 0..<spans.count {
-                    let span = spans[index]
-                    if Int(span.nameEnd - span.nameStart) == length,
-                       String.equalsASCIICaseInsensitive(UnsafeBufferPointer(rebasing: p[Int(span.nameStart)..<Int(span.nameEnd)]), wanted) {
-                        return index
-                    }
-                }
-                return nil
-            }
-        }
+    private func firstIndex(ofNameBytes wanted: UnsafeBufferPointer<UInt8>) -> Int? {
+        for index in 0..<spans.count where nameEquals(at: index, bytes: wanted) { return index }
+        return nil
     }
 
     /// The first value of `name`, or nil.

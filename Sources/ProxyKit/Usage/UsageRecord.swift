@@ -75,12 +75,9 @@ public struct UsageRecord: Sendable, Hashable {
             out.write(",\"key_id\":"); out.writeQuoted(keyID)
             out.write(",\"status\":"); out.writeDecimal(status)
             out.write(stream ? ",\"stream\":true,\"ttft_ms\":" : ",\"stream\":false,\"ttft_ms\":"); Self.write(ttftMs, &out)
-            out.write(",\"usage_source\":\"")
-            switch usageSource {
-            case .upstream: out.write("upstream")
-            case .estimated: out.write("estimated")
-            case .none: out.write("none")
-            }
+            // The raw value is a literal: written as bytes, no allocation; one table of names.
+            var source = usageSource.rawValue
+            out.write(",\"usage_source\":\""); source.withUTF8 { out.write($0) }
             out.write("\",\"reason\":"); out.writeQuoted(reason)
             out.write(",\"client_ip\":"); out.writeQuoted(clientIP)
             out.write("}\n")
