@@ -600,5 +600,43 @@ struct SSEQuickContentCheckTests {
         // Events that may carry usage or an error need the full parse.
         #expect(check(#"{"choices":[],"usage":{"prompt_tokens":1}}"#) == nil)
         #expect(check(#"{"error":{"message":"x"}}"#) == nil)
+        // ... but not when the key is text inside a string value.
+        #expect(check(#"{"choices":[{"delta":{"content":"a \"usage\": b"}}]}"#) == true)
+        #expect(check(#"{"choices":[{"delta":{"content":"\"error\""}}]}"#) == true)
+        #expect(check(#"{"choices":[{"delta":{"content":"x"}}],"usage""#) == nil)
+        // Keys cut off at the end of the payload.
+        #expect(check(#"{"choices":[{"delta":{"content""#) == false)
+        #expect(check(#"{"choices":[{"delta":{"content":"#) == false)
+        #expect(check(#"{"choices":[{"delta":{"content":""#) == false)
+    }
+
+    /// The quick check and the full JSON parse agree on every generated chunk shape: keys in
+    /// any order, spacing around colons, empty and non-empty values, escaped quotes and key-like
+    /// text inside strings, at every offset from an eight-byte word boundary.
+    @Test func agreesWithTheFullParse() throws {
+        let values = [#""""#, #""x""#, #""\"""#, #""\\""#, #""\"content\":\"y""#, #""a\"usage\":1""#, "null", "[]", "[ ]",
+                      #"[{"index":0}]"#, #""\"\"""#]
+        // `text` is a choice's member (completions), never a delta's: the quick check counts any
+        // `"text":` key, the full parse only the choice's.
+        let keys = ["content", "reasoning", "reasoning_content", "tool_calls", "role", "contents", "refusal"]
+        let spacings = [(":", ""), (" : ", " "), (":\n", "\t")]
+        var rng = SplitMix64(seed: 11)
+        var checked = 0
+        for _ in 0..<3_000 {
+            let pad = String(repeating: "p", count: Int.random(in: 0...8, using: &rng))
+            let fieldCount = Int.random(in: 0...3, using: &rng)
+            let spacing = spacings[Int.random(in: 0..<spacings.count, using: &rng)]
+            let fields = (0..<fieldCount).map { _ in
+                "\"\(keys[Int.random(in: 0..<keys.count, using: &rng)])\"\(spacing.0)\(values[Int.random(in: 0..<values.count, using: &rng)])"
+            }
+            let textField = Bool.random(using: &rng) ? ",\"text\":\(values[Int.random(in: 0..<values.count, using: &rng)])" : ""
+            let event = #"{"id":"\#(pad)","choices":[{"index":0,"delta":{"# + fields.joined(separator: ",") + "}" + textField
+                + #","finish_reason":null}],"model":"m"}"#
+            let bytes = Array(event.utf8)
+            let full = try #require(SSEEventInspector.inspect(bytes, wantModel: false, wantError: false), "\(event)")
+            #expect(check(event) == full.hasContent, "\(event)")
+            checked += 1
+        }
+        #expect(checked == 3_000)
     }
 }

@@ -55,16 +55,14 @@ enum SSEEventInspector {
     static func quickContentCheck(_ data: UnsafeBufferPointer<UInt8>) -> Bool? {
         let n = data.count
         var hasContent = false
-        var i = 0
+        // Quote to quote, a word at a time; whether a quote is escaped is only worked out for
+        // the few that open one of the keys below.
+        var i = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: data, from: 0)
         while i + 1 < n {
-            guard data[i] == UInt8(ascii: "\""), !Self.isEscaped(data, at: i) else {
-                i += 1
-                continue
-            }
             var keyLength = 0
             switch data[i + 1] {
-            case UInt8(ascii: "u"): if Self.matches(data, at: i + 1, "usage\"") { return nil }
-            case UInt8(ascii: "e"): if Self.matches(data, at: i + 1, "error\"") { return nil }
+            case UInt8(ascii: "u"): if Self.matches(data, at: i + 1, "usage\""), !Self.isEscaped(data, at: i) { return nil }
+            case UInt8(ascii: "e"): if Self.matches(data, at: i + 1, "error\""), !Self.isEscaped(data, at: i) { return nil }
             case UInt8(ascii: "c"): if Self.matches(data, at: i + 1, "content\"") { keyLength = 7 }
             case UInt8(ascii: "t"):
                 if Self.matches(data, at: i + 1, "text\"") { keyLength = 4 }
@@ -74,30 +72,33 @@ enum SSEEventInspector {
                 if Self.matches(data, at: i + 1, "reasoning_content\"") { keyLength = 17 }
             default: break
             }
-            if keyLength > 0 {
-                // After `"key"`: optional spaces, a colon, optional spaces, then the value.
-                func skipSpace(_ k: inout Int) {
-                    while k < n, data[k] == 0x20 || data[k] == 0x09 || data[k] == 0x0A || data[k] == 0x0D { k += 1 }
-                }
-                var j = i + keyLength + 2
-                skipSpace(&j)
-                if j < n, data[j] == UInt8(ascii: ":") {
-                    j += 1
-                    skipSpace(&j)
-                    if j + 1 < n {
-                        if keyLength == 10 {  // tool_calls: a non-empty array
-                            var k = j + 1
-                            skipSpace(&k)
-                            if data[j] == UInt8(ascii: "["), k < n, data[k] != UInt8(ascii: "]") { hasContent = true }
-                        } else if data[j] == UInt8(ascii: "\""), data[j + 1] != UInt8(ascii: "\"") {
-                            hasContent = true
-                        }
-                    }
-                }
+            if keyLength > 0 && !hasContent && !Self.isEscaped(data, at: i) {
+                hasContent = Self.keyHasContent(data, afterKeyAt: i + keyLength + 2, isToolCalls: keyLength == 10)
             }
-            i += 1
+            i = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: data, from: i + 1)
         }
         return hasContent
+    }
+
+    /// After a content key's closing quote (at `start`): optional spaces, a colon, optional
+    /// spaces, then a non-empty string (or, for `tool_calls`, a non-empty array).
+    private static func keyHasContent(_ data: UnsafeBufferPointer<UInt8>, afterKeyAt start: Int, isToolCalls: Bool) -> Bool {
+        let n = data.count
+        func skipSpace(_ k: inout Int) {
+            while k < n, data[k] == 0x20 || data[k] == 0x09 || data[k] == 0x0A || data[k] == 0x0D { k += 1 }
+        }
+        var j = start
+        skipSpace(&j)
+        guard j < n, data[j] == UInt8(ascii: ":") else { return false }
+        j += 1
+        skipSpace(&j)
+        guard j + 1 < n else { return false }
+        if isToolCalls {
+            var k = j + 1
+            skipSpace(&k)
+            return data[j] == UInt8(ascii: "[") && k < n && data[k] != UInt8(ascii: "]")
+        }
+        return data[j] == UInt8(ascii: "\"") && data[j + 1] != UInt8(ascii: "\"")
     }
 
     /// Whether the quote at `index` is escaped (preceded by an odd number of backslashes).
