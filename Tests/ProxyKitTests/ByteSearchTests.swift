@@ -13,7 +13,7 @@ struct ByteSearchTests {
         bytes.withUnsafeBufferPointer { p in
             targets.count == 1
                 ? ByteSearch.firstIndex(of: targets[0], in: p, from: start)
-                : ByteSearch.firstIndex(of: targets[0], or: targets[1], in: p, from: start)
+                : ByteSearch.lineEnd(in: p, from: start)
         }
     }
 
@@ -21,7 +21,7 @@ struct ByteSearchTests {
     /// fillers that differ from the target by one bit, by one, or in the high bit: the bytes a
     /// word-at-a-time test could mistake for a match.
     @Test func agreesWithAByteLoopEverywhere() {
-        for targets: [UInt8] in [[0x22], [0x0A, 0x0D], [0x00], [0xFF], [0x80, 0x7F]] {
+        for targets: [UInt8] in [[0x22], [0x0A, 0x0D], [0x0D, 0x0A], [0x00], [0xFF]] {
             let t = targets[0]
             let fillers: [UInt8] = [t ^ 0x01, t &+ 1, t &- 1, t ^ 0x80, 0x00, 0xFF, 0x01, 0x7F, 0x80].filter { !targets.contains($0) }
             for filler in fillers {
@@ -48,8 +48,57 @@ struct ByteSearchTests {
             let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
             let start = Int.random(in: 0...length, using: &rng)
             for targets: [UInt8] in [[0x22], [0x0A, 0x0D], [0x00]] {
+                // Two targets are the line ends (LF, CR) in either role.
                 #expect(search(bytes, targets, from: start) == naive(bytes, targets, from: start))
             }
         }
+    }
+}
+
+struct ByteSearchWordTests {
+    func word(_ text: String) -> UInt64 {
+        Array(text.utf8).withUnsafeBufferPointer { ByteSearch.paddedWord($0, at: 0) }
+    }
+
+    @Test func paddedWordsReadLittleEndianAndZeroPastTheEnd() {
+        let bytes: [UInt8] = Array(1...12)
+        bytes.withUnsafeBufferPointer { p in
+            #expect(ByteSearch.paddedWord(p, at: 0) == 0x0807_0605_0403_0201)
+            #expect(ByteSearch.paddedWord(p, at: 4) == 0x0C0B_0A09_0807_0605)
+            #expect(ByteSearch.paddedWord(p, at: 5) == 0x000C_0B0A_0908_0706)
+            #expect(ByteSearch.paddedWord(p, at: 11) == 0x0C)
+            #expect(ByteSearch.paddedWord(p, at: 12) == 0)
+        }
+    }
+
+    @Test func theQuickCheckKeyWordsSpellTheirKeys() {
+        #expect(SSEEventInspector.contentWord == word("content\""))
+        #expect(SSEEventInspector.usageWord == word("usage\""))
+        #expect(SSEEventInspector.errorWord == word("error\""))
+        #expect(SSEEventInspector.textWord == word("text\""))
+        #expect(SSEEventInspector.toolCalWord == word("tool_cal"))
+        #expect(SSEEventInspector.reasoninWord == word("reasonin"))
+    }
+
+    @Test func keysAfterAQuote() {
+        func key(_ text: String) -> SSEEventInspector.QuickKey? {
+            Array(text.utf8).withUnsafeBufferPointer { SSEEventInspector.key(in: $0, afterQuoteAt: 0) }
+        }
+        #expect(key(#""content":"#) == .content(7))
+        #expect(key(#""content""#) == .content(7))
+        #expect(key(#""contents""#) == nil)
+        #expect(key(#""conten"#) == nil)
+        #expect(key(#""text""#) == .content(4))
+        #expect(key(#""text_offset""#) == nil)
+        #expect(key(#""tool_calls""#) == .content(10))
+        #expect(key(#""tool_call""#) == nil)
+        #expect(key(#""reasoning""#) == .content(9))
+        #expect(key(#""reasoning_content""#) == .content(17))
+        #expect(key(#""reasoning_conten""#) == nil)
+        #expect(key(#""usage""#) == .usageOrError)
+        #expect(key(#""error""#) == .usageOrError)
+        #expect(key(#""usages""#) == nil)
+        #expect(key(#""role""#) == nil)
+        #expect(key("\"") == nil)
     }
 }

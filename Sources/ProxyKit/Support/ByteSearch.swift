@@ -1,6 +1,10 @@
-/// Finds bytes eight at a time (SWAR: one 64-bit word holds eight bytes). The SSE scanner calls
-/// these once per line and per JSON quote of every streamed event, where short spans make a
-/// `memchr` call cost more than the search itself.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds bytes in the SSE scanner's hot loops. JSON quotes sit a few bytes apart, so they are
+/// found eight at a time in a 64-bit word (SWAR), where a `memchr` call would cost more than
+/// the search; line ends sit hundreds of bytes apart, where `memchr`'s vector loop wins.
 enum ByteSearch {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let lowSeven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
@@ -18,6 +22,20 @@ enum ByteSearch {
         UInt64(littleEndian: UnsafeRawPointer(p.baseAddress! + offset).loadUnaligned(as: UInt64.self))
     }
 
+    /// The eight bytes at `offset` as a word whose lowest byte is the first one; bytes past the
+    /// end of `p` read as zero.
+    @inline(__always)
+    static func paddedWord(_ p: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+        if offset + 8 <= p.count { return word(p, offset) }
+        var w: UInt64 = 0
+        var k = p.count - 1
+        while k >= offset {
+            w = w << 8 | UInt64(p[k])
+            k -= 1
+        }
+        return w
+    }
+
     /// The index of the first `byte` at or after `start` in `p`, or `p.count` when there is none.
     @inline(__always)
     static func firstIndex(of byte: UInt8, in p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
@@ -33,20 +51,15 @@ enum ByteSearch {
         return i
     }
 
-    /// The index of the first `a` or `b` at or after `start` in `p`, or `p.count` when there is none.
+    /// The index of the first LF or CR at or after `start` in `p`, or `p.count` when there is
+    /// none: `memchr` for the LF, then for a CR only before it (a CR is rare in SSE).
     @inline(__always)
-    static func firstIndex(of a: UInt8, or b: UInt8, in p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    static func lineEnd(in p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let n = p.count
-        var i = start
-        let patternA = ones &* UInt64(a)
-        let patternB = ones &* UInt64(b)
-        while i + 8 <= n {
-            let w = word(p, i)
-            let hits = zeroBytes(w ^ patternA) | zeroBytes(w ^ patternB)
-            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
-            i += 8
-        }
-        while i < n, p[i] != a, p[i] != b { i += 1 }
-        return i
+        guard start < n, let base = p.baseAddress else { return n }
+        let origin = UnsafeRawPointer(base)
+        let lf = memchr(base + start, 0x0A, n - start).map { origin.distance(to: $0) } ?? n
+        guard lf > start, let cr = memchr(base + start, 0x0D, lf - start) else { return lf }
+        return origin.distance(to: cr)
     }
 }

@@ -255,7 +255,7 @@ public struct SSEUsageScanner: Sendable {
     /// The index of the first CR or LF at or after `i`, or `p.count`.
     @inline(__always)
     private static func lineEnd(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
-        ByteSearch.firstIndex(of: Self.lf, or: Self.cr, in: p, from: i)
+        ByteSearch.lineEnd(in: p, from: i)
     }
 
     /// A `data` field starts: lines after the first are joined with LF.
