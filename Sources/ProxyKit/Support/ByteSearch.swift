@@ -9,7 +9,7 @@ enum ByteSearch {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let lowSeven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
 
-    /// The high bit of each byte of `word` that is zero, exactly (no borrow crosses bytes, so
+    /// The high bit of each byte of `word` that is zero, exactly (no carry crosses bytes, so
     /// bytes after a match are never falsely marked).
     @inline(__always)
     private static func zeroBytes(_ word: UInt64) -> UInt64 {
