@@ -133,7 +133,24 @@ public struct SSEUsageScanner: Sendable {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
     private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-    private static let dataName: [UInt8] = Array("data".utf8)
+
+    /// Byte `k` of the BOM and of the field name `data`. Not read from static arrays: each
+    /// access to one goes through its lazy initializer (`swift_once`), four times per line.
+    @inline(__always)
+    private static func bomByte(_ k: Int) -> UInt8 {
+        k == 0 ? 0xEF : k == 1 ? 0xBB : 0xBF
+    }
+
+    @inline(__always)
+    private static func isDataNameByte(_ b: UInt8, at k: Int) -> Bool {
+        switch k {
+        case 0: b == UInt8(ascii: "d")
+        case 1: b == UInt8(ascii: "a")
+        case 2: b == UInt8(ascii: "t")
+        case 3: b == UInt8(ascii: "a")
+        default: false
+        }
+    }
 
     /// One pass over `p`: frames lines and events, inspects completed events and appends the bytes
     /// to forward to `out`. `runStart` marks the first byte not yet forwarded or held.
@@ -194,14 +211,14 @@ public struct SSEUsageScanner: Sendable {
             case .start:
                 if b == 0xEF && i == 0 && bomAllowed {
                     self.line = .bom(1)
-                } else if b == Self.dataName[0] {
+                } else if Self.isDataNameByte(b, at: 0) {
                     self.line = .name(1)
                 } else {
                     self.line = .ignored  // a comment (`:`) or another field
                 }
                 i += 1
             case .bom(let k):
-                if b == Self.bom[k] {
+                if b == Self.bomByte(k) {
                     if k == 2 {
                         self.line = .start
                         self.bomInEvent = true
@@ -213,7 +230,7 @@ public struct SSEUsageScanner: Sendable {
                 }
                 i += 1
             case .name(let k):
-                if k < 4 && b == Self.dataName[k] {
+                if k < 4 && Self.isDataNameByte(b, at: k) {
                     self.line = .name(k + 1)
                 } else if k == 4 && b == UInt8(ascii: ":") {
                     self.line = .valueStart
