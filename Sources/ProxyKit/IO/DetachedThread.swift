@@ -5,7 +5,7 @@ import Glibc
 /// Starts detached POSIX threads with a small, fixed stack (of which only touched pages count
 /// toward RSS): the executor's workers, the key sync, the index writer and the pool reaper.
 public enum DetachedThread {
-    /// Default stack size for connection threads, in bytes.
+    /// Default stack size, in bytes (the executor's workers ask for more).
     public static let defaultStackSize = 256 * 1024
 
     /// Runs `body` on a new detached thread. Returns false when the system refused a thread.

@@ -132,10 +132,9 @@ public struct SSEUsageScanner: Sendable {
 
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
-    private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-
-    /// Byte `k` of the BOM and of the field name `data`. Not read from static arrays: each
-    /// access to one goes through its lazy initializer (`swift_once`), four times per line.
+    /// Byte `k` (0...2) of the UTF-8 BOM, and whether `b` is byte `k` of the field name `data`.
+    /// Byte constants, not static arrays: each access to one goes through its lazy initializer
+    /// (`swift_once`), four times per line.
     @inline(__always)
     private static func bomByte(_ k: Int) -> UInt8 {
         k == 0 ? 0xEF : k == 1 ? 0xBB : 0xBF
@@ -209,7 +208,7 @@ public struct SSEUsageScanner: Sendable {
 
             switch self.line {
             case .start:
-                if b == 0xEF && i == 0 && bomAllowed {
+                if b == Self.bomByte(0) && i == 0 && bomAllowed {
                     self.line = .bom(1)
                 } else if Self.isDataNameByte(b, at: 0) {
                     self.line = .name(1)
@@ -243,11 +242,11 @@ public struct SSEUsageScanner: Sendable {
                 self.line = .value
                 if b == UInt8(ascii: " ") { i += 1 }
             case .value:
-                let end = Self.lineEnd(p, from: i)
+                let end = ByteSearch.lineEnd(in: p, from: i)
                 self.appendData(UnsafeBufferPointer(rebasing: p[i..<end]))
                 i = end
             case .ignored:
-                i = Self.lineEnd(p, from: i)
+                i = ByteSearch.lineEnd(in: p, from: i)
             }
         }
 
@@ -267,12 +266,6 @@ public struct SSEUsageScanner: Sendable {
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n]))
-    }
-
-    /// The index of the first CR or LF at or after `i`, or `p.count`.
-    @inline(__always)
-    private static func lineEnd(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
-        ByteSearch.lineEnd(in: p, from: i)
     }
 
     /// A `data` field starts: lines after the first are joined with LF.
@@ -312,7 +305,7 @@ public struct SSEUsageScanner: Sendable {
         if self.eventHasData && !self.oversized { drop = self.dispatch() }
         if self.holding {
             if drop {
-                if self.bomInEvent { out.append(contentsOf: Self.bom) }
+                if self.bomInEvent { for k in 0..<3 { out.append(Self.bomByte(k)) } }
                 self.dropLineFeed = p[end] == Self.cr
             } else {
                 out.append(contentsOf: self.held)
@@ -354,25 +347,28 @@ public struct SSEUsageScanner: Sendable {
         }
         // Once the model is known, the common event (a delta, no usage, no error) is classified
         // by one byte scan; only events that may carry usage or an error are JSON-parsed.
-        if self.model != nil, let hasContent = self.data.withUnsafeBufferPointer({ SSEEventInspector.quickContentCheck($0) }) {
-            if hasContent {
-                self.contentDeltas += 1
-                if self.firstContentAt == nil { self.firstContentAt = self.now }
+        if self.model != nil {
+            if let hasContent = self.data.withUnsafeBufferPointer({ SSEEventInspector.quickContentCheck($0) }) {
+                if hasContent { self.countContentDelta() }
+                return false
             }
+            // The quick check found a `usage` or `error` key: parse.
+        } else if !self.data.withUnsafeBufferPointer({ SSEEventInspector.mentionsInspectedKey($0) }) {
             return false
         }
-        guard self.data.withUnsafeBufferPointer({ SSEEventInspector.mentionsInspectedKey($0) }),
-            let facts = SSEEventInspector.inspect(self.data, wantModel: self.model == nil, wantError: self.error == nil)
-        else { return false }
+        guard let facts = SSEEventInspector.inspect(self.data, wantModel: self.model == nil, wantError: self.error == nil) else { return false }
         if self.model == nil, let model = facts.model { self.model = model }
         if let usage = facts.usage { self.usage = usage }
         if self.error == nil, let error = facts.error { self.error = error }
-        if facts.hasContent {
-            self.contentDeltas += 1
-            if self.firstContentAt == nil { self.firstContentAt = self.now }
-        }
+        if facts.hasContent { self.countContentDelta() }
         guard self.removeUsageOnlyChunk && facts.isUsageOnly else { return false }
         self.removedUsageChunk = true
         return true
+    }
+
+    /// One more event carried generated output; the first one's time is the TTFT.
+    private mutating func countContentDelta() {
+        self.contentDeltas += 1
+        if self.firstContentAt == nil { self.firstContentAt = self.now }
     }
 }
