@@ -84,6 +84,35 @@ struct AuthenticationTests {
         #expect(try status(proxy, headers: []).status == 200, "harness key")
     }
 
+    /// A keep-alive connection hashes its key once (`BearerDigestCache`): a revocation must
+    /// still reach it, and another key on the same connection must be checked as itself.
+    @Test func revokedKeyStopsOnTheSameKeepAliveConnection() throws {
+        let proxy = try ProxyHarness()
+        let key = try issue(proxy, "carol")
+        #expect(try eventually(proxy, key: key, 200))
+        let client = try proxy.client()
+        func send(_ key: String) throws -> Int {
+            try client.send(RawRequest.post("/v1/chat/completions", json: Self.body, key: key))
+            return try client.readResponse().status
+        }
+        #expect(try send(key) == 200)
+        let forged = String(key.prefix(7 + 8)) + String(repeating: "Z", count: 32)
+        #expect(try send(forged) == 401)
+        #expect(try send(key) == 200)
+        #expect(try send(ProxyHarness.testKey.secret) == 200)
+        #expect(try send(key) == 200)
+        let id = try #require(APIKey(presented: key)).id
+        #expect(try proxy.admin(.revokeKey(id: id)).status == 0)
+        let deadline = Deadline.after(seconds: 2)
+        var status = 200
+        while status == 200 && !deadline.hasPassed {
+            status = try send(key)
+            if status == 200 { usleep(50_000) }
+        }
+        #expect(status == 401)
+        #expect(try send(ProxyHarness.testKey.secret) == 200, "the harness key on the same connection")
+    }
+
     @Test func expiredKeyIsRejected() throws {
         let proxy = try ProxyHarness()
         let connection = try ProxyDatabase.open(dataDirectory: proxy.dataDirectory)

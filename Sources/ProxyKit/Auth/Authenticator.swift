@@ -73,9 +73,16 @@ public final class Authenticator: Sendable {
     /// Checks the request's `Authorization: Bearer KEY` (scheme case-insensitive). Works on
     /// the field's bytes: the key never becomes a string.
     public func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now()) -> AuthResult {
+        var cache = BearerDigestCache()
+        return authenticate(headers, now: now, cache: &cache)
+    }
+
+    /// `authenticate(_:now:)` with the connection's digest cache: a connection that sends the
+    /// same value again is not hashed again (the table lookup and its checks still run).
+    func authenticate(_ headers: HTTPHeaders, now: Int = Authenticator.now(), cache: inout BearerDigestCache) -> AuthResult {
         guard let index = headers.firstIndex(ofName: "Authorization") else { return .missing }
         for later in (index + 1)..<headers.count where headers.hasName(at: later, "Authorization") { return .ambiguous }
-        guard let digest = headers.withValueBytes(at: index, Self.bearerKeyDigest) else { return .invalid }
+        guard let digest = headers.withValueBytes(at: index, { cache.digest(for: $0, compute: Self.bearerKeyDigest) }) else { return .invalid }
         guard let key = table.withLock({ $0.keys[digest] }) else { return .invalid }
         if let revoked = key.revoked, revoked <= now { return .invalid }
         if let expires = key.expires, expires <= now { return .invalid }

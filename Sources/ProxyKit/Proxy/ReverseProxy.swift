@@ -42,7 +42,7 @@ public final class ReverseProxy: HTTPRequestHandler {
         }
         if route == .health { return await health(head, connection, request.requestID) }
 
-        switch authenticator.authenticate(head.headers) {
+        switch authenticator.authenticate(head.headers, cache: &connection.bearerDigestCache) {
         case .authenticated(let principal):
             request.principal = principal
         case .missing, .invalid:

@@ -36,6 +36,9 @@ public final class ClientConnection {
 
     private var upstreamBuffer: UnsafeMutableRawBufferPointer?
 
+    /// The last bearer key's digest, so a keep-alive connection's key is hashed once.
+    var bearerDigestCache = BearerDigestCache()
+
     /// A read-size (32 KiB) buffer for reading this connection's upstream responses, allocated
     /// on first use and reused for every request on the connection.
     var upstreamReadBuffer: UnsafeMutableRawBufferPointer {
@@ -294,6 +297,7 @@ public final class ClientConnection {
         guard !closed else { return }
         closed = true
         socket.close()
+        bearerDigestCache.clear()
     }
 
     static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
