@@ -154,6 +154,26 @@ struct MeteringTests {
         #expect(try UsageIndex.records(in: db) == records)
         #expect(try UsageReconciler.reconcile(journalPath: dir + "/usage.jsonl", db: db) == 0)
     }
+
+    /// Batches go 32 rows to a statement and the rest one by one: every size around those
+    /// boundaries reads back as inserted, in order, NULLs and all.
+    @Test func batchesOfEverySizeReadBackAsInserted() throws {
+        let per = UsageIndex.RowInserter.rowsPerStatement
+        for count in [1, per - 1, per, per + 1, 2 * per, 2 * per + 5] {
+            let dir = ProxyProcess.makeTemporaryDirectory() + "/data"
+            let db = try ProxyDatabase.open(dataDirectory: dir)
+            defer { db.close() }
+            let records = (0..<count).map { i in
+                UsageRecord(ts: 1_800_000_000 + i, user: i % 3 == 0 ? nil : "user\(i % 5)", model: i % 4 == 0 ? nil : "m\(i)",
+                            promptTokens: i % 6 == 0 ? nil : i * 7, completionTokens: i % 5 == 0 ? nil : i * 3, durationMs: i,
+                            requestID: "req-\(i)", keyID: i % 2 == 0 ? nil : "key\(i)", status: [200, 401, 429, 502][i % 4],
+                            stream: i % 2 == 0, ttftMs: i % 3 == 1 ? nil : i, usageSource: i % 3 == 0 ? .none : .upstream,
+                            reason: i % 4 == 1 ? "client_disconnected" : nil, clientIP: i % 7 == 0 ? nil : "10.0.0.\(i)")
+            }
+            try UsageIndex.insert(records, into: db)
+            #expect(try UsageIndex.records(in: db) == records, "\(count) records")
+        }
+    }
 }
 
 extension Array where Element == UInt8 {

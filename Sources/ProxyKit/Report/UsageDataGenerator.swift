@@ -179,7 +179,7 @@ struct UsageDataGenerator {
                 try db.execute("PRAGMA synchronous=OFF")
                 try db.migrate(ProxyDatabase.migrations)
                 try db.execute("DROP INDEX usage_ts; DROP INDEX usage_user_ts; BEGIN")
-                inserter = UsageIndex.RowInserter(statement: try db.prepare(UsageIndex.insertSQL))
+                inserter = try UsageIndex.RowInserter(db: db)
             } catch {
                 throw .output("generate: \(path): \(error.message)")
             }

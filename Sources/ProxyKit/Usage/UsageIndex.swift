@@ -1,51 +1,75 @@
 /// The `usage` table of the proxy database: the index `usage-report` and admin queries read.
 /// Rows are keyed by (request_id, ts): client-supplied request ids need not be unique.
 public enum UsageIndex {
-    static let insertSQL = """
-        INSERT INTO usage (ts, user, model, prompt_tokens, completion_tokens, duration_ms, request_id, key_id, status, stream,
-                           ttft_ms, usage_source, reason, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    static let columns = """
+        ts, user, model, prompt_tokens, completion_tokens, duration_ms, request_id, key_id, status, stream, \
+        ttft_ms, usage_source, reason, client_ip
         """
+    static let columnCount = 14
 
-    /// Inserts `records` in one transaction with one prepared statement.
+    /// An INSERT of `rows` rows (`?` parameters numbered row by row, in `columns` order).
+    static func insertSQL(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columnCount).joined(separator: ", ") + ")"
+        return "INSERT INTO usage (\(columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts `records` in one transaction.
     public static func insert(_ records: [UsageRecord], into db: SQLiteConnection) throws(SQLiteError) {
         guard !records.isEmpty else { return }
-        var inserter = RowInserter(statement: try db.prepare(insertSQL))
+        var inserter = try RowInserter(db: db)
         try insert(records, with: &inserter, into: db)
     }
 
     /// Inserts `records` in one transaction with `inserter` (a writer keeps one for its
-    /// connection's lifetime: the statement is prepared once, not per batch).
+    /// connection's lifetime: the statements are prepared once, not per batch).
     static func insert(_ records: [UsageRecord], with inserter: inout RowInserter, into db: SQLiteConnection) throws(SQLiteError) {
         guard !records.isEmpty else { return }
         try db.sqliteTransaction { () throws(SQLiteError) in
-            for record in records { try inserter.insert(record) }
+            try inserter.insert(contentsOf: records)
         }
     }
 
-    /// Inserts rows with `insertSQL`, binding column by column (no `[SQLiteValue]` per record:
-    /// the proxy inserts one row per request it serves). The row's texts are copied into one
-    /// reused buffer and bound without SQLite copying them again (`SQLITE_STATIC`): no
-    /// allocation per text column.
+    /// Inserts rows, binding column by column (no `[SQLiteValue]` per record: the proxy
+    /// inserts one row per request it serves). Batches go `rowsPerStatement` rows to a
+    /// statement: each statement run opens and closes a cursor on the table and on both
+    /// indexes, which cost about as much as a row. The rows' texts are copied into one reused
+    /// buffer and bound without SQLite copying them again (`SQLITE_STATIC`): no allocation
+    /// per text column.
     struct RowInserter {
-        let statement: SQLiteStatement
+        static let rowsPerStatement = 32
+        private let single: SQLiteStatement
+        private let multiple: SQLiteStatement
         private var texts: [UInt8] = []
         /// Where each text parameter's bytes sit in `texts` (nil: NULL).
         private var spans: [(index: Int32, range: Range<Int>?)] = []
 
-        init(statement: SQLiteStatement) {
-            self.statement = statement
+        init(db: SQLiteConnection) throws(SQLiteError) {
+            single = try db.prepare(UsageIndex.insertSQL(rows: 1))
+            multiple = try db.prepare(UsageIndex.insertSQL(rows: Self.rowsPerStatement))
             texts.reserveCapacity(512)
             spans.reserveCapacity(8)
         }
 
+        /// Inserts one row.
         mutating func insert(_ r: UsageRecord) throws(SQLiteError) {
-            statement.uncheckedBind(r.ts, at: 1)
-            statement.uncheckedBind(r.promptTokens, at: 4)
-            statement.uncheckedBind(r.completionTokens, at: 5)
-            statement.uncheckedBind(r.durationMs, at: 6)
-            statement.uncheckedBind(r.status, at: 9)
-            statement.uncheckedBind(r.stream ? 1 : 0, at: 10)
-            statement.uncheckedBind(r.ttftMs, at: 11)
+            try run(CollectionOfOne(r), on: single)
+        }
+
+        /// Inserts `records`, `rowsPerStatement` at a time, the rest one by one.
+        mutating func insert(contentsOf records: [UsageRecord]) throws(SQLiteError) {
+            var start = records.startIndex
+            while records.endIndex - start >= Self.rowsPerStatement {
+                try run(records[start..<(start + Self.rowsPerStatement)], on: multiple)
+                start += Self.rowsPerStatement
+            }
+            while start < records.endIndex {
+                try run(CollectionOfOne(records[start]), on: single)
+                start += 1
+            }
+        }
+
+        /// Binds `rows` (exactly as many as `statement` inserts) and runs it.
+        private mutating func run(_ rows: some Collection<UsageRecord>, on statement: SQLiteStatement) throws(SQLiteError) {
             texts.removeAll(keepingCapacity: true)
             spans.removeAll(keepingCapacity: true)
             func text(_ value: String?, at index: Int32) {
@@ -54,13 +78,24 @@ public enum UsageIndex {
                 texts.append(contentsOf: value.utf8)
                 spans.append((index, start..<texts.count))
             }
-            text(r.user, at: 2)
-            text(r.model, at: 3)
-            text(r.requestID, at: 7)
-            text(r.keyID, at: 8)
-            text(r.usageSource.rawValue, at: 12)
-            text(r.reason, at: 13)
-            text(r.clientIP, at: 14)
+            var base: Int32 = 0
+            for r in rows {
+                statement.uncheckedBind(r.ts, at: base + 1)
+                statement.uncheckedBind(r.promptTokens, at: base + 4)
+                statement.uncheckedBind(r.completionTokens, at: base + 5)
+                statement.uncheckedBind(r.durationMs, at: base + 6)
+                statement.uncheckedBind(r.status, at: base + 9)
+                statement.uncheckedBind(r.stream ? 1 : 0, at: base + 10)
+                statement.uncheckedBind(r.ttftMs, at: base + 11)
+                text(r.user, at: base + 2)
+                text(r.model, at: base + 3)
+                text(r.requestID, at: base + 7)
+                text(r.keyID, at: base + 8)
+                text(r.usageSource.rawValue, at: base + 12)
+                text(r.reason, at: base + 13)
+                text(r.clientIP, at: base + 14)
+                base += Int32(UsageIndex.columnCount)
+            }
             // The bound pointers are valid only in here: every text parameter is bound again
             // before the next step, so none is read after `texts` changes.
             try texts.withUnsafeBufferPointer { (bytes) throws(SQLiteError) in

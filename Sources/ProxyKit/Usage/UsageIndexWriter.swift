@@ -55,7 +55,7 @@ public final class UsageIndexWriter: Sendable {
         }
         defer { db.close() }
         var inserter: UsageIndex.RowInserter
-        do { inserter = UsageIndex.RowInserter(statement: try db.prepare(UsageIndex.insertSQL)) } catch {
+        do { inserter = try UsageIndex.RowInserter(db: db) } catch {
             logger.error("usage index cannot prepare its insert; records stay in the journal only", ["error": error.description])
             return
         }
