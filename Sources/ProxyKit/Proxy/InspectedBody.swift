@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads the few request-body fields the proxy acts on, without building an object tree and
 /// without touching the bytes that are forwarded.
 public struct InspectedBody: Sendable, Hashable {
@@ -17,20 +21,49 @@ public struct InspectedBody: Sendable, Hashable {
     var streamOptions: JSONValueRef?
     var lastMemberEnd = 0
 
-    /// The fields read here, each as one bit; each may appear once (a duplicate is an ambiguity
-    /// vLLM would resolve differently from us, so it is refused). A switch and a bit mask: no
-    /// set to allocate or hash per request.
-    static func fieldBit(_ key: String) -> UInt8? {
-        switch key {
-        case "model": 1 << 0
-        case "stream": 1 << 1
-        case "stream_options": 1 << 2
-        case "max_tokens": 1 << 3
-        case "max_completion_tokens": 1 << 4
-        case "messages": 1 << 5
-        case "prompt": 1 << 6
-        case "input": 1 << 7
-        default: nil
+    /// The top-level fields read here. Each may appear once (a duplicate is an ambiguity vLLM
+    /// would resolve differently from us, so it is refused): the raw value is its bit in a
+    /// mask, so no set is allocated or hashed per request.
+    enum Field: UInt8 {
+        case model = 1, stream = 2, streamOptions = 4, maxTokens = 8, maxCompletionTokens = 16
+        case messages = 32, prompt = 64, input = 128
+
+        /// The field a decoded key names, if any.
+        init?(_ key: String) {
+            switch key {
+            case "model": self = .model
+            case "stream": self = .stream
+            case "stream_options": self = .streamOptions
+            case "max_tokens": self = .maxTokens
+            case "max_completion_tokens": self = .maxCompletionTokens
+            case "messages": self = .messages
+            case "prompt": self = .prompt
+            case "input": self = .input
+            default: return nil
+            }
+        }
+
+        /// The field a key names, from the key's raw bytes (quotes excluded). A key with an
+        /// escape is matched by its decoded text (`init?(_:)`); any other is compared byte by
+        /// byte, after one switch on its length instead of a chain of string comparisons.
+        init?(rawKey p: UnsafeBufferPointer<UInt8>, decoded: String) {
+            guard !p.isEmpty else { return nil }
+            if memchr(p.baseAddress!, 0x5C, p.count) != nil {
+                self.init(decoded)
+                return
+            }
+            func equals(_ literal: StaticString) -> Bool { memcmp(p.baseAddress!, literal.utf8Start, p.count) == 0 }
+            switch p.count {
+            case 5 where equals("model"): self = .model
+            case 5 where equals("input"): self = .input
+            case 6 where equals("stream"): self = .stream
+            case 6 where equals("prompt"): self = .prompt
+            case 8 where equals("messages"): self = .messages
+            case 10 where equals("max_tokens"): self = .maxTokens
+            case 14 where equals("stream_options"): self = .streamOptions
+            case 21 where equals("max_completion_tokens"): self = .maxCompletionTokens
+            default: return nil
+            }
         }
     }
 
@@ -47,27 +80,28 @@ public struct InspectedBody: Sendable, Hashable {
         defer { maxTokens = maxCompletionTokensField ?? maxTokensField }
         for member in members {
             lastMemberEnd = max(lastMemberEnd, member.value.range.upperBound)
-            guard let bit = Self.fieldBit(member.key) else { continue }
-            if seen & bit != 0 {
+            let keyContents = (member.keyRange.lowerBound + 1)..<(member.keyRange.upperBound - 1)
+            guard let field = body.withUnsafeBufferPointer({ Field(rawKey: UnsafeBufferPointer(rebasing: $0[keyContents]), decoded: member.key) })
+            else { continue }
+            if seen & field.rawValue != 0 {
                 throw .badRequest("The request body has more than one \"\(member.key)\" field.", code: "invalid_json")
             }
-            seen |= bit
+            seen |= field.rawValue
             let value = member.value
-            switch member.key {
-            case "model": model = scanner.string(value)
-            case "stream": stream = scanner.bool(value) ?? false
-            case "stream_options":
+            switch field {
+            case .model: model = scanner.string(value)
+            case .stream: stream = scanner.bool(value) ?? false
+            case .streamOptions:
                 streamOptions = value
                 if value.kind == .object {
                     includeUsage = scanner.members(of: value).last { $0.key == "include_usage" }.flatMap { scanner.bool($0.value) } ?? false
                 }
-            case "max_tokens": maxTokensField = scanner.int(value)
-            case "max_completion_tokens": maxCompletionTokensField = scanner.int(value)
-            case "messages", "prompt", "input":
+            case .maxTokens: maxTokensField = scanner.int(value)
+            case .maxCompletionTokens: maxCompletionTokensField = scanner.int(value)
+            case .messages, .prompt, .input:
                 // The raw JSON of the prompt, structure included: no second pass over a body
                 // that may be megabytes (the estimate only matters when vLLM reports no usage).
                 promptBytes += value.range.count
-            default: break
             }
         }
     }
