@@ -86,7 +86,10 @@ public final class Authenticator: Sendable {
         guard let key = table.withLock({ $0.keys[digest] }) else { return .invalid }
         if let revoked = key.revoked, revoked <= now { return .invalid }
         if let expires = key.expires, expires <= now { return .invalid }
-        lastUsed.withLock { $0[digest] = now }
+        if cache.lastUsedRecorded != now {
+            lastUsed.withLock { $0[digest] = now }
+            cache.lastUsedRecorded = now
+        }
         return .authenticated(key.principal)
     }
 

@@ -14,6 +14,9 @@ import Glibc
 struct BearerDigestCache {
     private var value: [UInt8] = []
     private var digest: KeyDigest?
+    /// The second this connection last recorded its key's use (`last_used` has one-second
+    /// resolution, so later requests in the same second need not take the table's lock).
+    var lastUsedRecorded: Int?
 
     /// The digest for `value`: the cached one when `value` is byte-equal to the last value
     /// computed, else `compute(value)` (cached when it is non-nil).
@@ -38,5 +41,6 @@ struct BearerDigestCache {
         }
         value.removeAll(keepingCapacity: true)
         digest = nil
+        lastUsedRecorded = nil
     }
 }
