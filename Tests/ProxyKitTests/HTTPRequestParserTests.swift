@@ -556,3 +556,43 @@ struct TokenByteTests {
         }
     }
 }
+
+/// The word-at-a-time field-value check against the byte rule it replaces: every byte value at
+/// every position of values 0–19 bytes long, over fillers that sit next to the forbidden
+/// ranges (0x20, 0x7E, 0x80, 0xFF, tab), and at every alignment of the value in its buffer.
+struct StrictFieldValueTests {
+    static func reference(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { !(($0 < 0x20 && $0 != 0x09) || $0 == 0x7F) }
+    }
+
+    @Test func agreesWithTheByteRule() {
+        var checked = 0
+        for filler: UInt8 in [0x20, 0x7E, 0x80, 0xFF, 0x09, 0x41] {
+            for length in 0..<20 {
+                for position in 0..<max(length, 1) {
+                    for byte in 0...255 {
+                        var value = [UInt8](repeating: filler, count: length)
+                        if length > 0 { value[position] = UInt8(byte) }
+                        let offset = (position + byte) % 8
+                        let buffer = [UInt8](repeating: 0x00, count: offset) + value + [0x00, 0x00]
+                        let fast = buffer.withUnsafeBufferPointer { HTTPHeadScanner.isStrictFieldValue($0, offset, offset + length) }
+                        if fast != Self.reference(value) {
+                            Issue.record("filler \(filler) length \(length) byte \(byte) at \(position): \(fast)")
+                            return
+                        }
+                        checked += 1
+                        if length == 0 { break }
+                    }
+                }
+            }
+        }
+        #expect(checked > 100_000)
+    }
+
+    @Test func realValuesPass() {
+        for text in ["Bearer sk-ds4-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd", "application/json; charset=utf-8", "a\tb c", ""] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBufferPointer { HTTPHeadScanner.isStrictFieldValue($0, 0, bytes.count) })
+        }
+    }
+}

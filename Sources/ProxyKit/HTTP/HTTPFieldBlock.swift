@@ -43,15 +43,10 @@ struct HTTPFieldBlock: Sendable {
             var valueEnd = end
             while valueStart < valueEnd, HTTPHeadScanner.isWhitespace(p[valueStart]) { valueStart += 1 }
             while valueEnd > valueStart, HTTPHeadScanner.isWhitespace(p[valueEnd - 1]) { valueEnd -= 1 }
-            var i = valueStart
             if lenientValues {
                 if valueStart < valueEnd, memchr(p.baseAddress! + valueStart, 0, valueEnd - valueStart) != nil { throw .invalidHeaderValue }
             } else {
-                while i < valueEnd {
-                    let b = p[i]
-                    if (b < 0x20 && b != HTTPHeadScanner.tab) || b == 0x7F { throw .invalidHeaderValue }
-                    i += 1
-                }
+                guard HTTPHeadScanner.isStrictFieldValue(p, valueStart, valueEnd) else { throw .invalidHeaderValue }
             }
             facts.record(p, name: start..<colon, value: valueStart..<valueEnd)
             headers.add(p, name: start..<colon, value: valueStart..<valueEnd)
