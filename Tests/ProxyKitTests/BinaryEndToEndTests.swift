@@ -76,12 +76,12 @@ struct BinaryEndToEndTests {
         #expect(answer.contains(#""completion_tokens":3"#))
     }
 
-    /// `worker_threads` reaches the executor: one event-loop thread serves a stream and a JSON
-    /// request, and the start line says how many workers run.
+    /// `worker_threads` and `worker_spin_us` reach the executor: one event-loop thread that
+    /// never spins serves a stream and a JSON request, and the start line says so.
     @Test func oneWorkerThreadServes() throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }
-        let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--worker-threads", "1"])
+        let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--worker-threads", "1", "--worker-spin-us", "0"])
         defer { proxy.stop() }
         let stream = try runCommand("/usr/bin/curl", [
             "-sSN", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(proxy.key)", "-d", #"{"model":"m","max_tokens":3,"stream":true}"#,
@@ -93,9 +93,38 @@ struct BinaryEndToEndTests {
             proxy.baseURL + "/v1/chat/completions",
         ])
         #expect(json.stdout.contains(#""usage""#), "\(json.stdout)")
-        #expect(proxy.stderrText().contains("workers=1"), "\(proxy.stderrText())")
+        #expect(proxy.stderrText().contains("workers=1 spin_us=0"), "\(proxy.stderrText())")
         let bad = try runCommand(ProxyProcess.binary("ds4-proxy").path, ["--worker-threads", "-2", "--data", proxy.dataDirectory])
         #expect(bad.status == 2 && bad.stderr.contains("worker_threads"), "\(bad.stderr)")
+    }
+
+    /// Spinning for work is for busy moments only: after a burst of requests, an idle proxy
+    /// with the longest spin allowed sleeps. A worker that kept spinning would use about a
+    /// core per worker over the idle second; the bound is a fifth of one.
+    @Test func anIdleProxyDoesNotSpin() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--worker-spin-us", "10000"])
+        defer { proxy.stop() }
+        for _ in 0..<3 {
+            let client = try TestHTTPClient(port: proxy.port)
+            for _ in 0..<20 {
+                try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"m","max_tokens":2}"#, key: proxy.key))
+                #expect(try client.readResponse().status == 200)
+            }
+        }
+        #expect(proxy.stderrText().contains("spin_us=10000"), "\(proxy.stderrText())")
+        usleep(200_000)
+        func cpuTicks() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(proxy.process.processIdentifier)/stat", encoding: .utf8)
+            // Fields after the command's closing parenthesis; utime and stime are fields 14 and 15.
+            let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
+            return Int(fields[11])! + Int(fields[12])!
+        }
+        let before = try cpuTicks()
+        usleep(1_000_000)
+        let used = try cpuTicks() - before
+        #expect(used < sysconf(Int32(_SC_CLK_TCK)) / 5, "an idle proxy used \(used) clock ticks in one second")
     }
 
     @Test func curlStreamsAndGets404() throws {

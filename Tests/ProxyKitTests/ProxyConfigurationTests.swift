@@ -73,6 +73,16 @@ struct ProxyConfigurationTests {
             config.workerThreads = threads
             #expect(throws: Never.self, "\(threads)") { try config.validate() }
         }
+        for spin in [-1, 10_001] {
+            config = ProxyConfiguration()
+            config.workerSpinMicroseconds = spin
+            #expect(throws: ConfigurationError.self, "\(spin)") { try config.validate() }
+        }
+        for spin in [0, 50, 10_000] {
+            config = ProxyConfiguration()
+            config.workerSpinMicroseconds = spin
+            #expect(throws: Never.self, "\(spin)") { try config.validate() }
+        }
     }
 
     @Test func upstreamURLsParse() throws {

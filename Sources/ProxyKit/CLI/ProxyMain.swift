@@ -79,7 +79,7 @@ public enum ProxyMain {
             return fail("ds4-proxy: \(error)", status: 2)
         }
         let logger = Logger(level: Logger.Level(name: config.logLevel) ?? .info)
-        WorkerExecutor.configureShared(threads: config.workerThreads)
+        WorkerExecutor.configureShared(threads: config.workerThreads, spinMicroseconds: config.workerSpinMicroseconds)
         let authenticator: Authenticator
         do { authenticator = try Authenticator(dataDirectory: config.dataDir, logger: logger) } catch {
             return fail("ds4-proxy: \(error)", status: 1)
@@ -105,7 +105,8 @@ public enum ProxyMain {
         print("ds4-proxy listening on http://\(address) -> upstream \(config.upstreamURL), data in \(config.dataDir)")
         fflush(nil)
         logger.info("started", ["listen": address.description, "upstream": config.upstreamURL.description, "data_dir": config.dataDir,
-                                "keys": String(authenticator.keyCount), "workers": String(WorkerExecutor.shared.threadCount), "pid": String(getpid())])
+                                "keys": String(authenticator.keyCount), "workers": String(WorkerExecutor.shared.threadCount),
+                                "spin_us": String(WorkerExecutor.shared.spinLimit / 1000), "pid": String(getpid())])
 
         while true {
             var received: Int32 = 0

@@ -77,6 +77,7 @@ extension ProxyConfiguration {
         for (name, value) in positives where !(value > 0) { throw .invalid("\(name) must be greater than 0") }
         guard upstreamPoolSize >= 0 else { throw .invalid("upstream_pool_size must not be negative") }
         guard workerThreads >= 0 && workerThreads <= 256 else { throw .invalid("worker_threads must be 0 (one per core) to 256") }
+        guard workerSpinMicroseconds >= 0 && workerSpinMicroseconds <= 10_000 else { throw .invalid("worker_spin_us must be 0 (never spin) to 10000") }
         guard shutdownGrace >= 0 else { throw .invalid("shutdown_grace must not be negative") }
     }
 

@@ -121,6 +121,7 @@ public enum ConfigurationSettings {
             .init(name: "upstream_pool_idle_timeout", kind: .seconds(\.upstreamPoolIdleTimeout), help: "seconds an idle pooled upstream connection lives (4)"),
             .init(name: "upstream_pool_size", kind: .int(\.upstreamPoolSize), help: "most idle pooled upstream connections (64)"),
             .init(name: "worker_threads", kind: .int(\.workerThreads), help: "threads running connections; 0: one per core (0)"),
+            .init(name: "worker_spin_us", kind: .int(\.workerSpinMicroseconds), help: "microseconds an idle worker polls before sleeping; 0: never (50)"),
             .init(name: "shutdown_grace", kind: .seconds(\.shutdownGrace), help: "seconds SIGTERM waits for running requests (30)"),
             .init(name: "trusted_proxies", kind: .list(\.trustedProxies), help: "comma-separated peer IPs whose X-Forwarded-For is kept (none)"),
             .init(name: "inject_usage", kind: .bool(\.injectUsage), help: "ask streams for a usage chunk on the client's behalf (true)"),

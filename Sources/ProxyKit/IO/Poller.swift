@@ -295,7 +295,8 @@ public final class Poller: Sendable {
     /// whose deadline passed. Called by idle worker threads; `beforeResuming` runs once, before
     /// any waiter is resumed (the executor stops counting the thread as polling there, so the
     /// jobs it enqueues next do not wake another thread for nothing).
-    public func pollOnce(timeoutMilliseconds: Int32, beforeResuming: () -> Void = {}) {
+    @discardableResult
+    public func pollOnce(timeoutMilliseconds: Int32, beforeResuming: () -> Void = {}) -> Int32 {
         var datas = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
                      UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var masks = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
@@ -352,5 +353,6 @@ public final class Poller: Sendable {
             }
             for waiter in expired { waiter.continuation.resume(returning: .timedOut) }
         }
+        return n
     }
 }
