@@ -14,6 +14,9 @@ import Glibc
 /// - `PRAGMA journal_mode=WAL`: readers in other processes (usage-report) do not block the proxy's writes.
 /// - `PRAGMA synchronous=NORMAL`: safe with WAL; a power loss may drop the last commits, never corrupt the file.
 /// - `PRAGMA foreign_keys=ON`, a busy timeout of 5,000 ms, and extended result codes.
+/// - `PRAGMA temp_store=MEMORY`: statement journals (a multi-row INSERT keeps one, so a failing
+///   row can undo the rows before it) stay in memory instead of spilling to a temporary file,
+///   which cost the usage index writer one `pwrite` per row.
 ///
 /// **File permissions.** A new database file is created by this initializer with mode 0600 before SQLite opens it.
 /// SQLite creates the `-wal` and `-shm` side files with the database file's permissions (its unix VFS copies
@@ -65,6 +68,7 @@ public final class SQLiteConnection {
             if !readOnly {
                 try self.execute("PRAGMA journal_mode=WAL")
                 try self.execute("PRAGMA synchronous=NORMAL")
+                try self.execute("PRAGMA temp_store=MEMORY")
             }
             try self.execute("PRAGMA foreign_keys=ON")
         } catch {
