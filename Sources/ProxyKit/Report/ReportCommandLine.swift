@@ -6,6 +6,8 @@ enum ReportCommandLine {
         case help
         /// The hidden benchmark data generator (`usage-report generate …`).
         case generate(UsageDataGenerator.Options)
+        /// `usage-report generate --help`.
+        case generateHelp
     }
 
     struct OptionSpec: Sendable {
@@ -77,7 +79,11 @@ enum ReportCommandLine {
     }
 
     static func parse(_ arguments: [String], now realNow: Int) throws(ReportError) -> Command {
-        if arguments.first == "generate" { return .generate(try UsageDataGenerator.Options.parse(Array(arguments.dropFirst()))) }
+        if arguments.first == "generate" {
+            let rest = Array(arguments.dropFirst())
+            if rest.contains("--help") || rest.contains("-h") { return .generateHelp }
+            return .generate(try UsageDataGenerator.Options.parse(rest))
+        }
         var values: [String: [String]] = [:]
         var rest = arguments[...]
         while let arg = rest.popFirst() {

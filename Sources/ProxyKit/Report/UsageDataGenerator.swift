@@ -26,7 +26,6 @@ struct UsageDataGenerator {
             var options = Options()
             var rest = arguments[...]
             while let name = rest.popFirst() {
-                if name == "--help" || name == "-h" { throw .usage(usage.split(separator: "\n").first.map(String.init) ?? "") }
                 guard let value = rest.popFirst() else { throw .usage("generate: \(name) needs a value") }
                 switch name {
                 case "--records":

@@ -13,6 +13,9 @@ public enum UsageReportMain {
             case .help:
                 write(ReportCommandLine.usage, to: STDOUT_FILENO)
                 return 0
+            case .generateHelp:
+                write(UsageDataGenerator.Options.usage, to: STDOUT_FILENO)
+                return 0
             case let .generate(options):
                 try UsageDataGenerator(options: options).run()
                 return 0

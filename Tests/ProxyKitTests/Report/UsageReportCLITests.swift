@@ -386,6 +386,17 @@ import Testing
         for line in run.stdout.split(separator: "\n") { #expect(line.count <= 100, "\(line)") }
     }
 
+    /// The generator's help is help too: on stdout, exit 0, nothing written.
+    @Test func generateHelpExitsZero() throws {
+        for flag in ["--help", "-h"] {
+            let run = try ReportFixture.run(["generate", "--records", "5", flag])
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+            #expect(run.stdout.hasPrefix("usage-report generate --records N"), "\(run.stdout)")
+        }
+        let bad = try ReportFixture.run(["generate", "--records", "x"])
+        #expect(bad.status == 2 && bad.stdout.isEmpty && bad.stderr.contains("--records"), "\(bad.stderr)")
+    }
+
     @Test func missingDatabaseIsNeverCreated() throws {
         let directory = ProxyProcess.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
