@@ -127,6 +127,33 @@ struct BinaryEndToEndTests {
         #expect(used < sysconf(Int32(_SC_CLK_TCK)) / 5, "an idle proxy used \(used) clock ticks in one second")
     }
 
+    /// The usage index writer runs at a lower priority than the threads serving requests, so
+    /// its SQLite batches yield the CPU to relaying (one thread at nice 5, the rest at 0).
+    @Test func indexWriterRunsAtLowerPriority() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url)
+        defer { proxy.stop() }
+        let pid = proxy.process.processIdentifier
+        func threadNices() throws -> [Int] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { tid -> Int in
+                let stat = try String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8)
+                // Field 19 (nice), counted after the command's closing parenthesis (field 2).
+                let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
+                return Int(fields[16])!
+            }
+        }
+        // The writer thread sets its own priority as it starts: wait (bounded) for it.
+        var nices = try threadNices()
+        let deadline = Deadline.after(seconds: 2)
+        while !nices.contains(Int(UsageIndexWriter.threadNice)) && !deadline.hasPassed {
+            usleep(20_000)
+            nices = try threadNices()
+        }
+        #expect(nices.filter { $0 == Int(UsageIndexWriter.threadNice) }.count == 1, "\(nices)")
+        #expect(nices.filter { $0 == 0 }.count == nices.count - 1, "\(nices)")
+    }
+
     @Test func curlStreamsAndGets404() throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }
