@@ -185,6 +185,41 @@ struct AuthenticationTests {
     }
 }
 
+/// The reload on request (what SIGHUP calls), apart from the once-a-second poll: with a poll
+/// interval of an hour, only `requestReload()` can make a revocation or a new key count.
+struct AuthenticatorReloadTests {
+    @Test func aReloadRequestAppliesChangesWithoutWaitingForThePoll() throws {
+        let dir = ProxyProcess.makeTemporaryDirectory() + "/data"
+        let connection = try ProxyDatabase.open(dataDirectory: dir)
+        defer { connection.close() }
+        let store = KeyStore(connection: connection)
+        let (old, oldRecord) = try store.issueKey(user: "ann", label: nil, expires: nil, now: Authenticator.now())
+        let authenticator = try Authenticator(dataDirectory: dir, logger: Logger(level: .warning), pollInterval: 3600)
+        authenticator.start()
+        defer { authenticator.stop() }
+        func result(_ key: APIKey) -> AuthResult { authenticator.authenticate(HTTPHeaders([("Authorization", "Bearer \(key.secret)")])) }
+        func eventually(_ key: APIKey, _ authenticated: Bool) -> Bool {
+            let deadline = Deadline.after(seconds: 2)
+            while !deadline.hasPassed {
+                if case .authenticated = result(key) { if authenticated { return true } } else if !authenticated { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+        #expect(eventually(old, true))
+        // Let the sync thread's own start-up reload pass, so what follows can only be the request's.
+        usleep(300_000)
+        #expect(try store.revokeKey(id: oldRecord.id, at: Authenticator.now()))
+        let (new, _) = try store.issueKey(user: "ann", label: nil, expires: nil, now: Authenticator.now())
+        // Without a request nothing changes (the poll is an hour away).
+        usleep(300_000)
+        if case .authenticated = result(old) {} else { Issue.record("revocation applied without a reload request") }
+        authenticator.requestReload()
+        #expect(eventually(old, false), "the revoked key still works after the reload request")
+        #expect(eventually(new, true), "the new key does not work after the reload request")
+    }
+}
+
 struct KeyStoreTests {
     func withStore(_ body: (KeyStore) throws -> Void) throws {
         let dir = ProxyProcess.makeTemporaryDirectory()
