@@ -55,6 +55,39 @@ struct ByteSearchTests {
     }
 }
 
+/// The below-or-equal search (header values' control bytes) against a byte loop: every byte
+/// value at every position of every length up to three words, every start, over fillers next to
+/// the limits (0x20, 0x1F's neighbours, 0x7E, 0x80, 0xFF).
+struct ByteSearchBelowOrEqualTests {
+    @Test func agreesWithAByteLoopEverywhere() {
+        func naive(_ bytes: [UInt8], from start: Int) -> Int {
+            var i = start
+            while i < bytes.count, bytes[i] >= 0x20, bytes[i] != 0x7F { i += 1 }
+            return i
+        }
+        for filler: UInt8 in [0x20, 0x21, 0x7E, 0x80, 0xA0, 0xFF] {
+            for length in 0...24 {
+                for position in 0..<max(length, 1) {
+                    for byte in UInt8.min...UInt8.max {
+                        var bytes = [UInt8](repeating: filler, count: length)
+                        if length > 0 { bytes[position] = byte }
+                        for start in Set([0, position, length]) where start <= length {
+                            let found = bytes.withUnsafeBufferPointer {
+                                ByteSearch.firstIndex(below: 0x20, orEqualTo: 0x7F, in: $0, from: start, to: length)
+                            }
+                            if found != naive(bytes, from: start) {
+                                Issue.record("filler \(filler) length \(length) byte \(byte) at \(position) start \(start): \(found)")
+                                return
+                            }
+                        }
+                        if length == 0 { break }
+                    }
+                }
+            }
+        }
+    }
+}
+
 struct ByteSearchWordTests {
     func word(_ text: String) -> UInt64 {
         Array(text.utf8).withUnsafeBufferPointer { ByteSearch.paddedWord($0, at: 0) }

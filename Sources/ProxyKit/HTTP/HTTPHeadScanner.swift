@@ -88,36 +88,17 @@ enum HTTPHeadScanner {
         return (word >> UInt64(b & 63)) & 1 == 1
     }
 
-    /// Whether `p[start..<end]` is a strict field value (RFC 9110 §5.5): HTAB, SP, VCHAR and
-    /// obs-text, i.e. no control byte but HTAB and no DEL. Eight bytes at a time: a word with
-    /// no byte below 0x20 and none equal to 0x7F is accepted whole (both tests are exact for
-    /// "some byte", borrows can only add false alarms), and a word that alarms is checked
-    /// byte by byte, which is where a tab is told apart.
+    /// Whether `p[start..<end]` is a strict field value (RFC 9110 §5.5; a reason phrase has
+    /// the same grammar): HTAB, SP, VCHAR and obs-text, i.e. no control byte but HTAB and no
+    /// DEL. Control bytes are searched a word at a time; a tab found there is stepped over.
     static func isStrictFieldValue(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard start < end, let base = p.baseAddress else { return true }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = start
-        while i + 8 <= end {
-            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            let below20 = (word &- ones &* 0x20) & ~word & highs
-            let del = word ^ (ones &* 0x7F)
-            let isDel = (del &- ones) & ~del & highs
-            if below20 | isDel != 0 {
-                for j in i..<(i + 8) where !isStrictValueByte(p[j]) { return false }
-            }
-            i += 8
-        }
-        while i < end {
-            if !isStrictValueByte(p[i]) { return false }
+        while true {
+            i = ByteSearch.firstIndex(below: 0x20, orEqualTo: 0x7F, in: p, from: i, to: end)
+            if i == end { return true }
+            if p[i] != tab { return false }
             i += 1
         }
-        return true
-    }
-
-    @inline(__always)
-    static func isStrictValueByte(_ b: UInt8) -> Bool {
-        !((b < 0x20 && b != tab) || b == 0x7F)
     }
 
     /// Whether `b` is optional whitespace (OWS/BWS): a space or a horizontal tab.

@@ -173,9 +173,7 @@ public struct HTTPResponseParser: Sendable {
                 guard p[reasonStart] == HTTPHeadScanner.space else { throw .invalidStatusLine }
                 reasonStart += 1
             }
-            for i in reasonStart..<end where (p[i] < 0x20 && p[i] != HTTPHeadScanner.tab) || p[i] == 0x7F {
-                throw .invalidStatusLine
-            }
+            guard HTTPHeadScanner.isStrictFieldValue(p, reasonStart, end) else { throw .invalidStatusLine }
             return (version, status, HTTPHeadScanner.string(p, reasonStart, end))
         }
         version = line.version

@@ -2,12 +2,14 @@
 import Glibc
 #endif
 
-/// Finds bytes in the SSE scanner's hot loops. JSON quotes sit a few bytes apart, so they are
-/// found eight at a time in a 64-bit word (SWAR), where a `memchr` call would cost more than
-/// the search; line ends sit hundreds of bytes apart, where `memchr`'s vector loop wins.
+/// Finds bytes in the parsers' hot loops. JSON quotes sit a few bytes apart and header values
+/// are short, so those searches go eight bytes at a time in a 64-bit word (SWAR), where a
+/// `memchr` call would cost more than the search; SSE line ends sit hundreds of bytes apart,
+/// where `memchr`'s vector loop wins.
 enum ByteSearch {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let lowSeven: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
 
     /// The high bit of each byte of `word` that is zero, exactly (no carry crosses bytes, so
     /// bytes after a match are never falsely marked).
@@ -48,6 +50,25 @@ enum ByteSearch {
             i += 8
         }
         while i < n, p[i] != byte { i += 1 }
+        return i
+    }
+
+    /// The index of the first byte below `limit` (at most 0x80) or equal to `other` in
+    /// `p[start..<end]`, or `end` when there is none. A word is passed over when it has
+    /// neither; the word test is exact for "some byte" (a borrow can only mark bytes after a
+    /// real hit), and the byte loop finds which one.
+    @inline(__always)
+    static func firstIndex(below limit: UInt8, orEqualTo other: UInt8, in p: UnsafeBufferPointer<UInt8>,
+                           from start: Int, to end: Int) -> Int {
+        var i = start
+        let belowPattern = ones &* UInt64(limit)
+        let otherPattern = ones &* UInt64(other)
+        while i + 8 <= end {
+            let w = word(p, i)
+            if ((w &- belowPattern) & ~w & highs) | zeroBytes(w ^ otherPattern) != 0 { break }
+            i += 8
+        }
+        while i < end, p[i] >= limit, p[i] != other { i += 1 }
         return i
     }
 
