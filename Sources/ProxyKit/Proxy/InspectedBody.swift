@@ -28,41 +28,23 @@ public struct InspectedBody: Sendable, Hashable {
         case model = 1, stream = 2, streamOptions = 4, maxTokens = 8, maxCompletionTokens = 16
         case messages = 32, prompt = 64, input = 128
 
-        /// The field a decoded key names, if any.
-        init?(_ key: String) {
-            switch key {
-            case "model": self = .model
-            case "stream": self = .stream
-            case "stream_options": self = .streamOptions
-            case "max_tokens": self = .maxTokens
-            case "max_completion_tokens": self = .maxCompletionTokens
-            case "messages": self = .messages
-            case "prompt": self = .prompt
-            case "input": self = .input
-            default: return nil
-            }
-        }
-
-        /// The field a key names, from the key's raw bytes (quotes excluded). A key with an
-        /// escape is matched by its decoded text (`init?(_:)`); any other is compared byte by
-        /// byte, after one switch on its length instead of a chain of string comparisons.
-        init?(rawKey p: UnsafeBufferPointer<UInt8>, decoded: String) {
-            guard !p.isEmpty else { return nil }
-            if memchr(p.baseAddress!, 0x5C, p.count) != nil {
-                self.init(decoded)
-                return
-            }
-            func equals(_ literal: StaticString) -> Bool { memcmp(p.baseAddress!, literal.utf8Start, p.count) == 0 }
-            switch p.count {
-            case 5 where equals("model"): self = .model
-            case 5 where equals("input"): self = .input
-            case 6 where equals("stream"): self = .stream
-            case 6 where equals("prompt"): self = .prompt
-            case 8 where equals("messages"): self = .messages
-            case 10 where equals("max_tokens"): self = .maxTokens
-            case 14 where equals("stream_options"): self = .streamOptions
-            case 21 where equals("max_completion_tokens"): self = .maxCompletionTokens
-            default: return nil
+        /// The field a (decoded) key names, if any: one switch on the key's UTF-8 length, then
+        /// one byte comparison, instead of a chain of string comparisons per member.
+        static func named(_ key: String) -> Field? {
+            var key = key
+            return key.withUTF8 { p -> Field? in
+                func equals(_ literal: StaticString) -> Bool { memcmp(p.baseAddress!, literal.utf8Start, p.count) == 0 }
+                switch p.count {
+                case 5 where equals("model"): return .model
+                case 5 where equals("input"): return .input
+                case 6 where equals("stream"): return .stream
+                case 6 where equals("prompt"): return .prompt
+                case 8 where equals("messages"): return .messages
+                case 10 where equals("max_tokens"): return .maxTokens
+                case 14 where equals("stream_options"): return .streamOptions
+                case 21 where equals("max_completion_tokens"): return .maxCompletionTokens
+                default: return nil
+                }
             }
         }
     }
@@ -80,9 +62,7 @@ public struct InspectedBody: Sendable, Hashable {
         defer { maxTokens = maxCompletionTokensField ?? maxTokensField }
         for member in members {
             lastMemberEnd = max(lastMemberEnd, member.value.range.upperBound)
-            let keyContents = (member.keyRange.lowerBound + 1)..<(member.keyRange.upperBound - 1)
-            guard let field = body.withUnsafeBufferPointer({ Field(rawKey: UnsafeBufferPointer(rebasing: $0[keyContents]), decoded: member.key) })
-            else { continue }
+            guard let field = Field.named(member.key) else { continue }
             if seen & field.rawValue != 0 {
                 throw .badRequest("The request body has more than one \"\(member.key)\" field.", code: "invalid_json")
             }
