@@ -5,7 +5,7 @@ public enum UsageIndex {
         ts, user, model, prompt_tokens, completion_tokens, duration_ms, request_id, key_id, status, stream, \
         ttft_ms, usage_source, reason, client_ip
         """
-    static let columnCount = 14
+    static let columnCount = columns.split(separator: ",").count
 
     /// An INSERT of `rows` rows (`?` parameters numbered row by row, in `columns` order).
     static func insertSQL(rows: Int) -> String {
@@ -46,8 +46,9 @@ public enum UsageIndex {
         init(db: SQLiteConnection) throws(SQLiteError) {
             single = try db.prepare(UsageIndex.insertSQL(rows: 1))
             multiple = try db.prepare(UsageIndex.insertSQL(rows: Self.rowsPerStatement))
-            texts.reserveCapacity(512)
-            spans.reserveCapacity(8)
+            // Room for a full statement's rows (7 text columns, about 100 text bytes a row).
+            texts.reserveCapacity(128 * Self.rowsPerStatement)
+            spans.reserveCapacity(7 * Self.rowsPerStatement)
         }
 
         /// Inserts one row.
