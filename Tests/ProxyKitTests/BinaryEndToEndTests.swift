@@ -98,6 +98,17 @@ struct BinaryEndToEndTests {
         #expect(bad.status == 2 && bad.stderr.contains("worker_threads"), "\(bad.stderr)")
     }
 
+    /// The numeric fields of a `/proc/…/stat` file, by their 1-based number in proc(5) (utime 14,
+    /// stime 15, nice 19). The command (field 2) may hold spaces, so fields are counted after its
+    /// closing parenthesis.
+    func procStat(_ path: String) throws -> [Int: Int] {
+        let stat = try String(contentsOfFile: path, encoding: .utf8)
+        let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
+        var numbered: [Int: Int] = [:]
+        for (offset, field) in fields.enumerated() { numbered[offset + 3] = Int(field) }
+        return numbered
+    }
+
     /// Spinning for work is for busy moments only: after a burst of requests, an idle proxy
     /// with the longest spin allowed sleeps. A worker that kept spinning would use about a
     /// core per worker over the idle second; the bound is a fifth of one.
@@ -116,10 +127,8 @@ struct BinaryEndToEndTests {
         #expect(proxy.stderrText().contains("spin_us=10000"), "\(proxy.stderrText())")
         usleep(200_000)
         func cpuTicks() throws -> Int {
-            let stat = try String(contentsOfFile: "/proc/\(proxy.process.processIdentifier)/stat", encoding: .utf8)
-            // Fields after the command's closing parenthesis; utime and stime are fields 14 and 15.
-            let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
-            return Int(fields[11])! + Int(fields[12])!
+            let stat = try procStat("/proc/\(proxy.process.processIdentifier)/stat")
+            return stat[14]! + stat[15]!
         }
         let before = try cpuTicks()
         usleep(1_000_000)
@@ -136,11 +145,8 @@ struct BinaryEndToEndTests {
         defer { proxy.stop() }
         let pid = proxy.process.processIdentifier
         func threadNices() throws -> [Int] {
-            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { tid -> Int in
-                let stat = try String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8)
-                // Field 19 (nice), counted after the command's closing parenthesis (field 2).
-                let fields = stat[stat.range(of: ")", options: .backwards)!.upperBound...].split(separator: " ")
-                return Int(fields[16])!
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { tid in
+                try procStat("/proc/\(pid)/task/\(tid)/stat")[19]!
             }
         }
         // The writer thread sets its own priority as it starts: wait (bounded) for it.
