@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import ProxyKit
 
-/// The slow-streams stamper's pure parts: its event splitter and its command line. (The
-/// stamping itself is a benchmark, run by `scripts/bench slow-streams`.)
+/// The slow-streams stamper: its event splitter, its command line, and its two stamps per event
+/// against the in-test upstream. (What the stamps measure is a benchmark, run by
+/// `scripts/bench slow-streams`.)
 struct SSEStreamRecorderTests {
     static let stream = Array((
         ": keep-alive comment\n\n"
@@ -49,6 +50,33 @@ struct SSEStreamRecorderTests {
                     ["bench", "sse-streams", "--target", "h:1", "--label", "a", "--out", "o", "--bogus", "1"],
                     ["bench", "sse-streams", "--target"], ["bench", "nope"]] {
             #expect(throws: CommandLineError.self, "\(bad)") { try ProxyCommandLine.parse(bad) }
+        }
+    }
+
+    /// Every event gets the kernel's receive stamp, converted to the monotonic clock: never
+    /// after the moment the recorder read the bytes (it is when they reached the socket), and
+    /// close to it. Unconverted realtime stamps or missing ones (0) fail this.
+    @Test func stampsEveryEventOnArrivalAtTheSocketAndWhenRead() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let options = SSEStreamRecorder.Options(
+            target: HostPort(host: "127.0.0.1", port: upstream.port), label: "t", streams: 3, events: 4,
+            intervalMilliseconds: 1, bearerKey: nil, outputPath: out)
+        let (text, status) = SSEStreamRecorder.run(options)
+        #expect(status == 0 && text.contains("complete=3"), "\(text)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        let streams = try #require(json?["streams"] as? [[String: Any]])
+        #expect(streams.count == 3)
+        for stream in streams {
+            let read = try #require(stream["times"] as? [UInt64])
+            let arrived = try #require(stream["socket_times"] as? [UInt64])
+            // role chunk, 4 tokens, usage chunk, [DONE]
+            #expect(read.count == 7 && arrived.count == 7, "\(stream)")
+            for (r, a) in zip(read, arrived) {
+                #expect(a > 0 && a <= r + 1_000_000 && r - min(r, a) < 2_000_000_000, "read \(r) arrived \(a)")
+            }
         }
     }
 }

@@ -48,4 +48,36 @@ void *memrchr(const void *s, int c, size_t n);
 static inline const void *ds4_memrchr(const void *s, int c, size_t n) {
     return memrchr(s, c, n);
 }
+#include <sys/socket.h>
+#include <time.h>
+
+/// Asks the kernel to stamp received data (SO_TIMESTAMPNS, CLOCK_REALTIME). 0 or -1.
+static inline int ds4_enable_receive_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+}
+
+/// One recvmsg(2) into `buffer`; `*stamp_ns` gets the kernel's receive time (CLOCK_REALTIME
+/// ns) of the newest segment read, or 0 when none came with it. Returns what recvmsg returns.
+static inline long ds4_recv_stamped(int fd, void *buffer, unsigned long length, int64_t *stamp_ns) {
+    struct iovec iov = { buffer, length };
+    union { char bytes[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.bytes;
+    msg.msg_controllen = sizeof control.bytes;
+    *stamp_ns = 0;
+    long n = (long)recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n <= 0) return n;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *stamp_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        }
+    }
+    return n;
+}
 #endif

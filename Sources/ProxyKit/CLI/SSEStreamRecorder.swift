@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import CLinuxShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,11 @@ import Glibc
 /// every SSE event with `CLOCK_MONOTONIC` the moment the bytes that complete it arrive. An
 /// event loop in Python stamps events late whenever its loop is busy (a few ms at p99 with
 /// 200 streams on two cores); a blocked thread is woken by the kernel itself, so what is
-/// measured is the proxy, not the client. Diagnostics, not a test; the Python helper compares
-/// the stamps with the upstream's send times.
+/// measured is the proxy, not the client. Each event also gets the kernel's receive stamp of
+/// the bytes that complete it (`SO_TIMESTAMPNS`): when they reached this host's socket, before
+/// this process was scheduled to read them, so the client's own wake-up delay on a busy
+/// machine drops out. Diagnostics, not a test; the Python helper compares the stamps with the
+/// upstream's send times.
 public enum SSEStreamRecorder {
     public struct Options: Sendable {
         public var target: HostPort
@@ -35,6 +39,8 @@ public enum SSEStreamRecorder {
         var firstID: String?
         var contentType = ""
         var eventTimes: [UInt64] = []
+        /// Kernel receive stamps (CLOCK_MONOTONIC ns), one per event; 0 where none came.
+        var socketTimes: [UInt64] = []
     }
 
     static func monotonicNanoseconds() -> UInt64 {
@@ -43,14 +49,31 @@ public enum SSEStreamRecorder {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    /// CLOCK_REALTIME minus CLOCK_MONOTONIC in ns, from the closest of a few paired reads: the
+    /// kernel stamps received data on the realtime clock, the upstream on the monotonic one.
+    static func realtimeOffset() -> Int64 {
+        var best: (width: Int64, offset: Int64) = (.max, 0)
+        for _ in 0..<16 {
+            var a = timespec(), r = timespec(), b = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &a)
+            clock_gettime(CLOCK_REALTIME, &r)
+            clock_gettime(CLOCK_MONOTONIC, &b)
+            let ns = { (t: timespec) in Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
+            let width = ns(b) - ns(a)
+            if width < best.width { best = (width, ns(r) - (ns(a) + width / 2)) }
+        }
+        return best.offset
+    }
+
     public static func run(_ options: Options) -> (text: String, status: Int32) {
+        let offset = realtimeOffset()
         let results = Mutex<[StreamResult]>([])
         let finished = DispatchSemaphore(value: 0)
         let timeout = Double(options.events) * options.intervalMilliseconds / 1000 * 2 + 5
         var started = 0
         for index in 0..<options.streams {
             let launched = DetachedThread.start(stackSize: 256 * 1024) {
-                let result = runStream(index: index, options: options, timeoutSeconds: timeout)
+                let result = runStream(index: index, options: options, timeoutSeconds: timeout, realtimeOffset: offset)
                 results.withLock { $0.append(result) }
                 finished.signal()
             }
@@ -68,7 +91,7 @@ public enum SSEStreamRecorder {
     }
 
     /// Connects, sends the request and stamps events until the response ends.
-    static func runStream(index: Int, options: Options, timeoutSeconds: Double) -> StreamResult {
+    static func runStream(index: Int, options: Options, timeoutSeconds: Double, realtimeOffset: Int64) -> StreamResult {
         // Spread the streams over one interval, as the Python client does.
         usleep(UInt32(options.intervalMilliseconds * 1000 * Double(index) / Double(max(1, options.streams))))
         var result = StreamResult(sid: "\(options.label)-\(index)")
@@ -79,6 +102,7 @@ public enum SSEStreamRecorder {
             return result
         }
         defer { socket.close() }
+        _ = ds4_enable_receive_timestamps(socket.fd)
         let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"max_tokens":\#(options.events),"user":"\#(result.sid)"}"#
         var request = "POST /v1/chat/completions HTTP/1.1\r\nHost: \(options.target)\r\nContent-Type: application/json\r\n"
         request += "Accept: text/event-stream\r\n"
@@ -95,13 +119,18 @@ public enum SSEStreamRecorder {
         defer { buffer.deallocate() }
         receiving: while true {
             // The thread sleeps in poll(2) until bytes arrive; the stamp is taken right after.
-            let read: Socket.ReadResult
-            do { read = try socket.read(into: buffer, deadline: deadline) } catch {
-                result.timedOut = error == .timedOut
-                break
-            }
+            var stamp: Int64 = 0
+            let n = ds4_recv_stamped(socket.fd, buffer.baseAddress, UInt(buffer.count), &stamp)
             let now = monotonicNanoseconds()
-            guard case .bytes(let n) = read else { break }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                do { try socket.wait(for: Int16(POLLIN), deadline: deadline) } catch {
+                    result.timedOut = error == .timedOut
+                    break
+                }
+                continue
+            }
+            guard n > 0 else { break }
+            let arrived = stamp > 0 ? UInt64(clamping: stamp - realtimeOffset) : 0
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             do {
                 while let event = try parser.next() {
@@ -112,6 +141,7 @@ public enum SSEStreamRecorder {
                     case .body(let data):
                         for payload in events.feed(data) {
                             result.eventTimes.append(now)
+                            result.socketTimes.append(arrived)
                             if payload == Array("data: [DONE]".utf8) {
                                 result.gotDone = true
                             } else if result.firstID == nil {
@@ -138,7 +168,8 @@ public enum SSEStreamRecorder {
             out += "{\"sid\":\(quoted(r.sid)),\"status\":\(r.status),\"complete\":\(r.complete),\"got_done\":\(r.gotDone),"
             out += "\"error_event\":\(r.errorEvent),\"connect_failed\":\(r.connectFailed),\"timed_out\":\(r.timedOut),"
             out += "\"first_id\":\(r.firstID.map(quoted) ?? "null"),\"content_type\":\(quoted(r.contentType)),"
-            out += "\"times\":[\(r.eventTimes.map(String.init).joined(separator: ","))]}"
+            out += "\"times\":[\(r.eventTimes.map(String.init).joined(separator: ","))],"
+            out += "\"socket_times\":[\(r.socketTimes.map(String.init).joined(separator: ","))]}"
         }
         return out + "]}\n"
     }
