@@ -61,6 +61,31 @@ def chunk(data):
     return b"%x\r\n" % len(data) + data + b"\r\n"
 
 
+_SID_MARK = "\x00sid\x00"
+_CHUNK_TEMPLATES = {}
+
+
+def stream_chunks(sid, n):
+    """chunk(e) for e in chat_stream_events(sid, n), from a template cached per (n, len(sid)):
+    building 100 events from scratch costs ~140 us of Python per stream, and 200 streams start
+    at once, on the core the proxy and the client need then."""
+    sidb = sid.encode()
+    key = (n, len(sidb))
+    parts = _CHUNK_TEMPLATES.get(key)
+    if parts is None:
+        parts = []
+        mark = _SID_MARK.encode()
+        for ev in chat_stream_events(_SID_MARK, n):
+            at = ev.find(mark)
+            if at < 0:
+                parts.append((chunk(ev), None))
+                continue
+            body = ev.replace(mark, b"x" * len(sidb))  # the real length, for the chunk-size line
+            size_line = b"%x\r\n" % len(body)
+            parts.append((size_line + body[:at], body[at + len(sidb):] + b"\r\n"))
+        _CHUNK_TEMPLATES[key] = parts
+    return [pre if post is None else pre + sidb + post for pre, post in parts]
+
 
 NONSTREAM_CHAT = (
     '{"id":"chatcmpl-bff59d83572fbc4d","object":"chat.completion","created":1795713237,'
@@ -166,8 +191,8 @@ class SlowUpstream:
         mt = req.get("max_tokens")
         if isinstance(mt, int) and 1 <= mt < n:
             n = mt  # like vLLM, stop at max_tokens (used for short warm-up streams)
-        evs = chat_stream_events(sid, n)
-        times = [0] * len(evs)
+        chunks = stream_chunks(sid, n)
+        times = [0] * len(chunks)
         self.sends[sid] = times
         transport = writer.transport
         writer.write(("HTTP/1.1 200 OK\r\ndate: %s\r\nserver: uvicorn\r\n"
@@ -176,7 +201,6 @@ class SlowUpstream:
         self.active += 1
         # Timer callbacks instead of one sleeping coroutine per stream: much less Python work per
         # event, so the upstream leaves more of the 2 cores to the proxy and the client.
-        chunks = [chunk(ev) for ev in evs]
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         interval = self.interval
