@@ -119,7 +119,7 @@ public enum ConfigurationSettings {
             .init(name: "upstream_idle_timeout", kind: .seconds(\.upstreamIdleTimeout), help: "seconds to first byte / between stream reads (300)"),
             .init(name: "stream_timeout", kind: .seconds(\.streamTimeout), help: "seconds for a whole upstream response (1800)"),
             .init(name: "upstream_pool_idle_timeout", kind: .seconds(\.upstreamPoolIdleTimeout), help: "seconds an idle pooled upstream connection lives (4)"),
-            .init(name: "upstream_pool_size", kind: .int(\.upstreamPoolSize), help: "most idle pooled upstream connections (64)"),
+            .init(name: "upstream_pool_size", kind: .int(\.upstreamPoolSize), help: "most idle pooled upstream connections (256)"),
             .init(name: "worker_threads", kind: .int(\.workerThreads), help: "threads running connections; 0: one per core (0)"),
             .init(name: "worker_spin_us", kind: .int(\.workerSpinMicroseconds), help: "microseconds an idle worker polls before sleeping; 0: never (50)"),
             .init(name: "shutdown_grace", kind: .seconds(\.shutdownGrace), help: "seconds SIGTERM waits for running requests (30)"),

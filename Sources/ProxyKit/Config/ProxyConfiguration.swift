@@ -41,8 +41,11 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
     /// Idle pooled upstream connections are closed after this. Must stay under uvicorn's
     /// 5 s keep-alive. Default 4 s.
     public var upstreamPoolIdleTimeout: Double = 4
-    /// Most idle upstream connections kept in the pool. Default 64.
-    public var upstreamPoolSize: Int = 64
+    /// Most idle upstream connections kept in the pool. Default 256, vLLM's default
+    /// `max_num_seqs`: after a burst of concurrent requests the next burst reuses the
+    /// connections instead of reconnecting (a connect costs the proxy and uvicorn a few
+    /// syscalls each, just as a burst of streams starts). Idle ones close after 4 s anyway.
+    public var upstreamPoolSize: Int = 256
     /// Threads that run connections (`WorkerExecutor`; an idle one polls the epoll). Default 0:
     /// one per core. On the 2-core bench (before `worker_spin_us`), 1 thread spent ~6 µs less
     /// CPU per request at the same requests/s, but never uses a second core: it served half
