@@ -769,9 +769,11 @@ def report(args):
                       (" warmup_errors=" + ",".join("%s:%d" % kv for kv in we.items())) if we else ""))
             g = r["gap_delta_ms"]
             lag = r.get("client_loop_lag_ms", {})
-            print("%s round=%d %s gap_delta_ms p50=%s p99=%s max=%s client_loop_lag_p99=%s content_type=%s" % (
-                P, i, name, f3(g["p50"]), f3(g["p99"]), f3(g["max"]), f3(lag.get("p99")),
-                ",".join(r["content_types"]) or "-"))
+            sg = r.get("socket_gap_delta_ms")
+            print("%s round=%d %s gap_delta_ms p50=%s p99=%s max=%s%s client_loop_lag_p99=%s content_type=%s" % (
+                P, i, name, f3(g["p50"]), f3(g["p99"]), f3(g["max"]),
+                " socket_gap_delta_ms p99=%s max=%s" % (f3(sg["p99"]), f3(sg["max"])) if sg else "",
+                f3(lag.get("p99")), ",".join(r["content_types"]) or "-"))
         return total
 
     perr = summarize("proxy", ps)
