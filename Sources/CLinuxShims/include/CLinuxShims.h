@@ -1,7 +1,8 @@
 #ifndef CLINUXSHIMS_H
 #define CLINUXSHIMS_H
-// System headers Glibc's Swift module does not export (epoll), with tiny wrappers so Swift
-// never has to handle the packed `struct epoll_event` itself.
+// System headers Glibc's Swift module does not export (epoll, eventfd, getrandom), with tiny
+// wrappers so Swift never handles the packed `struct epoll_event` or the CMSG_* macros of a
+// control message itself.
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
