@@ -55,8 +55,7 @@ public struct ProxyConfiguration: Codable, Sendable, Hashable {
     /// microseconds (yielding the core between polls; the budget shrinks while spins find
     /// nothing). Sleeping and waking cost more than a request on a small virtual machine.
     /// Default 50; 0 never spins.
-    public var workerSpinMicroseconds: Int = ProxyConfiguration.defaultWorkerSpinMicroseconds
-    public static let defaultWorkerSpinMicroseconds = 50
+    public var workerSpinMicroseconds: Int = WorkerExecutor.defaultSpinMicroseconds
     /// How long SIGTERM/SIGINT waits for running requests before exiting. Default 30 s.
     public var shutdownGrace: Double = 30
     /// Peers (exact IPs) whose `X-Forwarded-For` is trusted and extended, e.g. a TLS nginx

@@ -39,12 +39,14 @@ public final class WorkerExecutor: TaskExecutor {
     public static let shared = WorkerExecutor(
         threads: sharedThreads.load(ordering: .acquiring), spinMicroseconds: sharedSpin.load(ordering: .acquiring))
     private static let sharedThreads = Atomic<Int>(0)
-    private static let sharedSpin = Atomic<Int>(ProxyConfiguration.defaultWorkerSpinMicroseconds)
+    private static let sharedSpin = Atomic<Int>(defaultSpinMicroseconds)
+    /// The spin `shared` uses unless configured (`worker_spin_us`'s default).
+    public static let defaultSpinMicroseconds = 50
 
     /// Sets how many threads `shared` starts (0: one per core) and how long an idle one spins
     /// before it sleeps. Only a call before its first use counts (`ds4-proxy serve` makes it
     /// before the server starts).
-    public static func configureShared(threads: Int, spinMicroseconds: Int = ProxyConfiguration.defaultWorkerSpinMicroseconds) {
+    public static func configureShared(threads: Int, spinMicroseconds: Int = defaultSpinMicroseconds) {
         sharedThreads.store(threads, ordering: .releasing)
         sharedSpin.store(spinMicroseconds, ordering: .releasing)
     }
