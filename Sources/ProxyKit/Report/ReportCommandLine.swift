@@ -80,9 +80,8 @@ enum ReportCommandLine {
 
     static func parse(_ arguments: [String], now realNow: Int) throws(ReportError) -> Command {
         if arguments.first == "generate" {
-            let rest = Array(arguments.dropFirst())
-            if rest.contains("--help") || rest.contains("-h") { return .generateHelp }
-            return .generate(try UsageDataGenerator.Options.parse(rest))
+            guard let options = try UsageDataGenerator.Options.parse(Array(arguments.dropFirst())) else { return .generateHelp }
+            return .generate(options)
         }
         var values: [String: [String]] = [:]
         var rest = arguments[...]

@@ -22,10 +22,12 @@ struct UsageDataGenerator {
 
             """
 
-        static func parse(_ arguments: [String]) throws(ReportError) -> Options {
+        /// The options, or nil when `--help`/`-h` stands where an option name goes.
+        static func parse(_ arguments: [String]) throws(ReportError) -> Options? {
             var options = Options()
             var rest = arguments[...]
             while let name = rest.popFirst() {
+                if name == "--help" || name == "-h" { return nil }
                 guard let value = rest.popFirst() else { throw .usage("generate: \(name) needs a value") }
                 switch name {
                 case "--records":

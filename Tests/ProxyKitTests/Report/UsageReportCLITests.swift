@@ -388,9 +388,9 @@ import Testing
 
     /// The generator's help is help too: on stdout, exit 0, nothing written.
     @Test func generateHelpExitsZero() throws {
-        for flag in ["--help", "-h"] {
-            let run = try ReportFixture.run(["generate", "--records", "5", flag])
-            #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+        for arguments in [["--records", "5", "--help"], ["-h"], ["--days", "3", "-h", "--records", "x"]] {
+            let run = try ReportFixture.run(["generate"] + arguments)
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(arguments): \(run.stderr)")
             #expect(run.stdout.hasPrefix("usage-report generate --records N"), "\(run.stdout)")
         }
         let bad = try ReportFixture.run(["generate", "--records", "x"])
