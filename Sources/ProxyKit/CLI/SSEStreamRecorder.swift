@@ -43,24 +43,18 @@ public enum SSEStreamRecorder {
         var socketTimes: [UInt64] = []
     }
 
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
     /// CLOCK_REALTIME minus CLOCK_MONOTONIC in ns, from the closest of a few paired reads: the
     /// kernel stamps received data on the realtime clock, the upstream on the monotonic one.
     static func realtimeOffset() -> Int64 {
         var best: (width: Int64, offset: Int64) = (.max, 0)
         for _ in 0..<16 {
-            var a = timespec(), r = timespec(), b = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &a)
-            clock_gettime(CLOCK_REALTIME, &r)
-            clock_gettime(CLOCK_MONOTONIC, &b)
-            let ns = { (t: timespec) in Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
-            let width = ns(b) - ns(a)
-            if width < best.width { best = (width, ns(r) - (ns(a) + width / 2)) }
+            var realtime = timespec()
+            let before = Int64(Deadline.now().nanoseconds)
+            clock_gettime(CLOCK_REALTIME, &realtime)
+            let after = Int64(Deadline.now().nanoseconds)
+            let width = after - before
+            let real = Int64(realtime.tv_sec) * 1_000_000_000 + Int64(realtime.tv_nsec)
+            if width < best.width { best = (width, real - (before + width / 2)) }
         }
         return best.offset
     }
@@ -121,7 +115,7 @@ public enum SSEStreamRecorder {
             // The thread sleeps in poll(2) until bytes arrive; the stamp is taken right after.
             var stamp: Int64 = 0
             let n = ds4_recv_stamped(socket.fd, buffer.baseAddress, UInt(buffer.count), &stamp)
-            let now = monotonicNanoseconds()
+            let now = Deadline.now().nanoseconds
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 do { try socket.wait(for: Int16(POLLIN), deadline: deadline) } catch {
                     result.timedOut = error == .timedOut
