@@ -177,6 +177,22 @@ struct ReverseProxyTests {
         #expect(!seen.rawHead.contains("HarnessTestKey"))
     }
 
+    /// An allowlisted field the client's `Connection` names is hop-by-hop: not forwarded,
+    /// whether the name is in the first `Connection` field or a later one.
+    @Test func allowlistedFieldsNamedByConnectionAreNotForwarded() throws {
+        let proxy = try ProxyHarness()
+        let client = try proxy.client()
+        for connection in [["Connection: User-Agent"], ["Connection: keep-alive", "Connection: User-Agent"]] {
+            try client.send(RawRequest.post("/v1/chat/completions", json: Self.chatBody, headers: connection + [
+                "User-Agent: hop/1", "Accept: application/json",
+            ]))
+            #expect(try client.readResponse().status == 200)
+            let seen = try #require(proxy.upstream.requests.last)
+            #expect(seen.headers[first: "User-Agent"] == nil, "\(connection)")
+            #expect(seen.headers[first: "Accept"] == "application/json", "\(connection)")
+        }
+    }
+
     @Test func invalidClientRequestIdIsReplaced() throws {
         let proxy = try ProxyHarness()
         let client = try proxy.client()
@@ -216,6 +232,10 @@ struct ReverseProxyTests {
         #expect(response.header("X-Kept") == "yes")
         #expect(response.header("X-Request-Id") != "upstream-id")
         #expect(response.text == #"{"ok":true}"#)
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"hop-headers-split"}"#))
+        let split = try client.readResponse()
+        #expect(split.status == 200 && split.header("X-Kept") == "yes")
+        #expect(split.header("X-Secret") == nil, "a field named by a second Connection field leaked")
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {

@@ -34,14 +34,7 @@ public enum HopByHopHeaders {
 
     /// Calls `body` with the index of each field of `upstream` the client may see, in order.
     private static func forEachForwardedResponseField(of upstream: HTTPHeaders, _ body: (Int) -> Void) {
-        // Only a `Connection` naming something beyond keep-alive/close adds fields to drop.
-        var tokens: [String] = []
-        if let connection = upstream.firstIndex(ofName: "Connection"), !upstream.withValueBytes(at: connection, { value in
-            HTTPHeadScanner.equalsLowercase(value, 0, value.count, "close")
-                || HTTPHeadScanner.equalsLowercase(value, 0, value.count, "keep-alive")
-        }) {
-            tokens = upstream.tokens("Connection")
-        }
+        let tokens = connectionNamedFields(of: upstream)
         for index in 0..<upstream.count {
             if upstream.withNameBytes(at: index, isDroppedResponseField) { continue }
             if !tokens.isEmpty && tokens.contains(where: { upstream.nameEquals(at: index, $0) }) { continue }
@@ -49,8 +42,23 @@ public enum HopByHopHeaders {
         }
     }
 
+    /// The (lowercased) tokens of every `Connection` field of `headers`: the fields they name
+    /// are hop-by-hop (RFC 9110 §7.6.1) and never forwarded, whichever way. Empty, without
+    /// allocating, in the common case where each `Connection` field is just `close` or
+    /// `keep-alive`; any other value, in any of the fields, makes all the tokens count.
+    static func connectionNamedFields(of headers: HTTPHeaders) -> [String] {
+        for index in 0..<headers.count where headers.hasName(at: index, "Connection") {
+            let plain = headers.withValueBytes(at: index) { value in
+                HTTPHeadScanner.equalsLowercase(value, 0, value.count, "close")
+                    || HTTPHeadScanner.equalsLowercase(value, 0, value.count, "keep-alive")
+            }
+            if !plain { return headers.tokens("Connection") }
+        }
+        return []
+    }
+
     /// Client request fields copied upstream: an allowlist, not a filter. Everything else
     /// (Authorization, cookies, vLLM's X-Vllm-Priority / X-Session-ID / traceparent…) is
-    /// dropped.
+    /// dropped, and so is an allowlisted one the client's `Connection` names (hop-by-hop).
     static let forwardedRequestFields: [StaticString] = ["Content-Type", "Accept", "User-Agent"]
 }

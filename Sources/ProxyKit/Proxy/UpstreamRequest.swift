@@ -29,8 +29,9 @@ public struct UpstreamRequest: Sendable {
         HTTPEncoder.appendASCII(" HTTP/1.1\r\n", to: &out)
         HTTPEncoder.appendField("Host", upstream.hostHeader, to: &out)
         var hasContentType = false
+        let hopByHop = HopByHopHeaders.connectionNamedFields(of: clientHeaders)
         for name in HopByHopHeaders.forwardedRequestFields {
-            if let index = clientHeaders.firstIndex(ofName: name) {
+            if let index = clientHeaders.firstIndex(ofName: name), hopByHop.isEmpty || !hopByHop.contains(where: { clientHeaders.nameEquals(at: index, $0) }) {
                 clientHeaders.appendWire(fieldAt: index, to: &out)
                 hasContentType = hasContentType || clientHeaders.hasName(at: index, "Content-Type")
             }

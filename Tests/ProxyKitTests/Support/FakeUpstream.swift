@@ -10,6 +10,8 @@ import Synchronization
 /// - `hang`: reads the request and never answers (waits for the client to leave);
 /// - `silent-stream`: sends the 200 SSE head, then nothing (a queued request);
 /// - `error-500`: a vLLM 500 error body;
+/// - `hop-headers`, `hop-headers-split`: responses carrying hop-by-hop fields (the second names
+///   one in a second `Connection` field);
 /// - `midclose`: three events, then the socket is closed without the final chunk;
 /// - `slow`: `max_tokens` events, one every 20 ms.
 /// It records every request it receives and counts streams the client aborted.
@@ -133,6 +135,11 @@ final class FakeUpstream: Sendable {
         case "hop-headers":
             let body = Array(#"{"ok":true}"#.utf8)
             let head = "HTTP/1.1 200 OK\r\nconnection: keep-alive, x-secret\r\nx-secret: 1\r\nkeep-alive: timeout=5\r\nupgrade: h2c\r\nproxy-authenticate: Basic\r\nx-request-id: upstream-id\r\nx-kept: yes\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n\r\n"
+            return (try? socket.write(Array(head.utf8) + body, stallTimeout: 5)) != nil
+        case "hop-headers-split":
+            // The hop-by-hop name sits in a second Connection field, after a plain keep-alive.
+            let body = Array(#"{"ok":true}"#.utf8)
+            let head = "HTTP/1.1 200 OK\r\nconnection: keep-alive\r\nconnection: x-secret\r\nx-secret: 1\r\nx-kept: yes\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n\r\n"
             return (try? socket.write(Array(head.utf8) + body, stallTimeout: 5)) != nil
         case "drop-reused" where requestIndexOnConnection > 1:
             // The race uvicorn's idle close creates: a reused connection dies unanswered.
