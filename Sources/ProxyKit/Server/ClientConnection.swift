@@ -287,7 +287,8 @@ public final class ClientConnection {
         let discard = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
         defer { discard.deallocate() }
         while discarded < timeouts.lingerBytes {
-            guard let result = try? await socket.readAsync(into: discard, deadline: deadline), case .bytes(let n) = result else { break }
+            let room = UnsafeMutableRawBufferPointer(rebasing: discard[0..<min(discard.count, timeouts.lingerBytes - discarded)])
+            guard let result = try? await socket.readAsync(into: room, deadline: deadline), case .bytes(let n) = result else { break }
             discarded += n
         }
         close()
