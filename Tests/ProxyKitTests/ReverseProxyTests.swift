@@ -364,6 +364,8 @@ struct ReverseProxyTests {
         try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"drop-reused"}"#))
         #expect(try client.readResponse().status == 200)
         #expect(proxy.upstream.connectionCount == 2)
+        // The first request, the one dropped on the reused connection, and its one retry.
+        #expect(proxy.upstream.requestCount == 3)
     }
 
     @Test func malformedRequestIs400AndClosed() throws {
