@@ -205,6 +205,63 @@ struct BinaryEndToEndTests {
         #expect(throws: (any Error).self) { _ = try TestHTTPClient(port: proxy.port) }
     }
 
+    /// The drain after SIGTERM is bounded by `shutdown_grace`: a stream that would run for
+    /// seconds more is cut when the grace ends, and the process still exits 0.
+    @Test func sigtermDrainStopsAtTheShutdownGrace() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--shutdown-grace", "0.5"])
+        defer { proxy.stop() }
+        let client = try TestHTTPClient(port: proxy.port)
+        // 500 events, one every 20 ms: ten seconds of stream.
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"slow","max_tokens":500,"stream":true}"#, key: proxy.key))
+        var signalled = false
+        _ = try? client.readResponse(timeout: 20) { _ in
+            if !signalled {
+                signalled = true
+                proxy.signal(SIGTERM)
+            }
+        }
+        #expect(signalled)
+        let raw = String(decoding: client.rawReceived, as: UTF8.self)
+        #expect(raw.hasPrefix("HTTP/1.1 200 OK") && !raw.contains("tok499"), "the stream was not cut at the grace")
+        #expect(proxy.waitForExit(seconds: 5) == 0)
+    }
+
+    /// `ds4-proxy` with no arguments at all serves on 127.0.0.1:8643 in front of
+    /// 127.0.0.1:8000 with ./ds4-data, says so in one line, and stops with exit 0 on SIGTERM.
+    /// (Skipped when something on this machine already holds 8643.)
+    @Test func runsWithNoArgumentsOnTheDefaultAddress() throws {
+        if let busy = try? Socket.connect(to: HostPort(host: "127.0.0.1", port: 8643), deadline: .after(seconds: 1)) {
+            busy.close()
+            return
+        }
+        let dir = ProxyProcess.makeTemporaryDirectory()
+        let process = Process()
+        process.executableURL = try ProxyProcess.binary("ds4-proxy")
+        process.arguments = []
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DS4_PROXY_") }
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text == "ds4-proxy listening on http://127.0.0.1:8643 -> upstream http://127.0.0.1:8000, data in ./ds4-data\n", "\(text)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/ds4-data"))
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Deadline.after(seconds: 10)
+        while process.isRunning && !deadline.hasPassed { usleep(20_000) }
+        #expect(!process.isRunning && process.terminationStatus == 0)
+    }
+
     @Test func startsWithDefaultsAndPrintsWhereItListens() throws {
         let run = try runCommand(ProxyProcess.binary("ds4-proxy").path, ["config", "show"], environment: [:])
         #expect(run.status == 0)
