@@ -205,9 +205,9 @@ struct BinaryEndToEndTests {
         #expect(throws: (any Error).self) { _ = try TestHTTPClient(port: proxy.port) }
     }
 
-    /// The drain after SIGTERM is bounded by `shutdown_grace`: a stream that would run for
+    /// The drain after SIGTERM (or SIGINT) is bounded by `shutdown_grace`: a stream that would run for
     /// seconds more is cut when the grace ends, and the process still exits 0.
-    @Test func sigtermDrainStopsAtTheShutdownGrace() throws {
+    @Test(arguments: [SIGTERM, SIGINT]) func sigtermDrainStopsAtTheShutdownGrace(signal: Int32) throws {
         let upstream = try FakeUpstream()
         defer { upstream.stop() }
         let proxy = try ProxyProcess(upstream: upstream.url, extraArguments: ["--shutdown-grace", "0.5"])
@@ -219,7 +219,7 @@ struct BinaryEndToEndTests {
         _ = try? client.readResponse(timeout: 20) { _ in
             if !signalled {
                 signalled = true
-                proxy.signal(SIGTERM)
+                proxy.signal(signal)
             }
         }
         #expect(signalled)

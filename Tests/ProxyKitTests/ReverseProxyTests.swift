@@ -408,6 +408,20 @@ struct ReverseProxyTests {
         #expect(proxy.upstream.requests.last?.body == Array(body.utf8))
     }
 
+    /// A request refused before its body is needed (unknown path, missing key) gets its final
+    /// answer instead of `100 Continue`, and the body is never asked for.
+    @Test func expectContinueOnARefusedRequestGetsTheFinalStatus() throws {
+        let proxy = try ProxyHarness()
+        for (target, key, status) in [("/v1/nope", RawRequest.authorization, 404), ("/v1/chat/completions", "X-No-Key: 1", 401)] {
+            let client = try proxy.client()
+            try client.send("POST \(target) HTTP/1.1\r\nHost: x\r\n\(key)\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+            let response = try client.readResponse(timeout: 5)
+            #expect(response.status == status, "\(target)")
+            #expect(!String(decoding: client.rawReceived, as: UTF8.self).contains("100 Continue"), "\(target)")
+        }
+        #expect(proxy.upstream.requestCount == 0)
+    }
+
     @Test func slowlorisHeadIsCutAtTheHeaderDeadline() throws {
         let proxy = try ProxyHarness { $0.headerTimeout = 0.5 }
         let client = try proxy.client()

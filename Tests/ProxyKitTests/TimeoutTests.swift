@@ -127,6 +127,27 @@ struct TimeoutTests {
         #expect(kib >= 64, "closed after \(kib) KiB")
     }
 
+    /// An upstream that never completes the TCP handshake (a listener whose accept queue is
+    /// full drops further SYNs) is given up at the connect deadline: 504 in OpenAI shape.
+    @Test func unansweredUpstreamConnectIs504() throws {
+        let listener = try Socket.listen(on: HostPort(host: "127.0.0.1", port: 0), backlog: 0)
+        defer { listener.close() }
+        let address = HostPort(host: "127.0.0.1", port: listener.localPort())
+        // Fill the accept queue; nobody accepts.
+        var fillers: [Socket] = []
+        defer { fillers.forEach { $0.close() } }
+        for _ in 0..<4 {
+            guard let socket = try? Socket.connect(to: address, deadline: .after(seconds: 0.3)) else { break }
+            fillers.append(socket)
+        }
+        let proxy = try ProxyHarness(upstreamURL: "http://127.0.0.1:\(address.port)") { $0.upstreamConnectTimeout = 0.3 }
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"m"}"#))
+        let response = try client.readResponse()
+        #expect(response.status == 504, "\(response.text)")
+        #expect(response.text.contains("upstream_timeout"), "\(response.text)")
+    }
+
     /// #2's defaults for the request parser.
     @Test func requestLimitsDefaultToTheIssuesValues() {
         let limits = HTTPParserLimits.requests
