@@ -368,6 +368,40 @@ struct ReverseProxyTests {
         #expect(proxy.upstream.requestCount == 3)
     }
 
+    /// The retry is for a reused connection only, and only once: a drop on a fresh
+    /// connection, or on the retry itself, is a 502.
+    @Test func retryIsOnceAndOnlyForAReusedConnection() throws {
+        let proxy = try ProxyHarness()
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"drop-always"}"#))
+        #expect(try client.readResponse().status == 502)
+        #expect(proxy.upstream.requestCount == 1, "a request dropped on a fresh connection was retried")
+        // Pool a connection, then have it (and the retry's fresh one) dropped.
+        try client.send(RawRequest.post("/v1/chat/completions", json: Self.chatBody))
+        #expect(try client.readResponse().status == 200)
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"drop-always"}"#))
+        #expect(try client.readResponse().status == 502)
+        #expect(proxy.upstream.requestCount == 4, "expected the reused attempt and exactly one retry")
+    }
+
+    /// A client that stops reading back-pressures the upstream: the proxy stops reading it
+    /// once its bounded buffer and the sockets are full, instead of taking the whole stream
+    /// into memory. The upstream's writes stall well short of the 256 MiB it would send.
+    @Test func nonReadingClientBackPressuresTheUpstream() throws {
+        let proxy = try ProxyHarness()
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"firehose","stream":true}"#))
+        usleep(1_500_000)
+        let first = proxy.upstream.firehoseBytesWritten
+        usleep(500_000)
+        let second = proxy.upstream.firehoseBytesWritten
+        #expect(first > 0)
+        // Sockets' buffers may still be growing a little; an unbounded relay takes megabytes.
+        #expect(second - first < 1024 * 1024, "the upstream kept writing (\(first) then \(second) bytes) to a client that reads nothing")
+        #expect(second < 64 * 1024 * 1024, "\(second) bytes taken from the upstream")
+        client.close()
+    }
+
     @Test func malformedRequestIs400AndClosed() throws {
         let proxy = try ProxyHarness()
         let client = try proxy.client()

@@ -12,6 +12,9 @@ import Synchronization
 /// - `error-500`: a vLLM 500 error body;
 /// - `hop-headers`, `hop-headers-split`: responses carrying hop-by-hop fields (the second names
 ///   one in a second `Connection` field);
+/// - `drop-always`: resets the connection instead of answering; `drop-reused` does so on a
+///   reused connection only;
+/// - `firehose`: 64 KiB chunks as fast as they are read, counted (`firehoseBytesWritten`);
 /// - `midclose`: three events, then the socket is closed without the final chunk;
 /// - `slow`: `max_tokens` events, one every 20 ms.
 /// It records every request it receives and counts streams the client aborted.
@@ -29,6 +32,7 @@ final class FakeUpstream: Sendable {
     private let received = Mutex<[Received]>([])
     private let abortTimes = Mutex<[Deadline]>([])
     private let connections = Atomic<Int>(0)
+    private let firehoseWritten = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     static let modelName = "deepseek-ai/DeepSeek-V4-Flash"
 
@@ -44,6 +48,8 @@ final class FakeUpstream: Sendable {
     var abortCount: Int { abortTimes.withLock { $0.count } }
     var lastAbort: Deadline? { abortTimes.withLock { $0.last } }
     var connectionCount: Int { connections.load(ordering: .relaxed) }
+    /// Bytes the `firehose` model has managed to write so far.
+    var firehoseBytesWritten: Int { firehoseWritten.load(ordering: .relaxed) }
 
     func stop() {
         stopped.store(true, ordering: .relaxed)
@@ -141,6 +147,22 @@ final class FakeUpstream: Sendable {
             let body = Array(#"{"ok":true}"#.utf8)
             let head = "HTTP/1.1 200 OK\r\nconnection: keep-alive\r\nconnection: x-secret\r\nx-secret: 1\r\nx-kept: yes\r\ncontent-type: application/json\r\ncontent-length: \(body.count)\r\n\r\n"
             return (try? socket.write(Array(head.utf8) + body, stallTimeout: 5)) != nil
+        case "drop-always":
+            socket.setLingerReset()
+            return false
+        case "firehose":
+            // A stream of 64 KiB chunks, as fast as the reader takes them, up to 256 MiB.
+            var chunk: [UInt8] = []
+            HTTPEncoder.appendChunk([UInt8](repeating: 0x61, count: 64 * 1024), to: &chunk)
+            guard (try? socket.write(Array(Self.sseHead.utf8), stallTimeout: 5)) != nil else { return false }
+            for _ in 0..<4096 {
+                guard (try? socket.write(chunk, stallTimeout: 10)) != nil else {
+                    abortTimes.withLock { $0.append(.now()) }
+                    return false
+                }
+                firehoseWritten.add(chunk.count, ordering: .relaxed)
+            }
+            return (try? socket.write(HTTPEncoder.lastChunk, stallTimeout: 5)) != nil
         case "drop-reused" where requestIndexOnConnection > 1:
             // The race uvicorn's idle close creates: a reused connection dies unanswered.
             socket.setLingerReset()
