@@ -247,13 +247,7 @@ struct BinaryEndToEndTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = ProxyProcess.firstLine(of: stdout)
         #expect(text == "ds4-proxy listening on http://127.0.0.1:8643 -> upstream http://127.0.0.1:8000, data in ./ds4-data\n", "\(text)")
         #expect(FileManager.default.fileExists(atPath: dir + "/ds4-data"))
         kill(process.processIdentifier, SIGTERM)

@@ -13,20 +13,26 @@ struct TimeoutTests {
         return poll(&pfd, 1, 0) > 0
     }
 
+    /// Sends `piece` every 100 ms (at most 40 times) until the server answers; returns the
+    /// server's bytes (up to its close) and how many pieces went out before it answered.
+    static func drip(_ piece: String, to client: TestHTTPClient) -> (raw: String, drips: Int) {
+        var drips = 0
+        while drips < 40 && !serverSpoke(client) {
+            try? client.send(piece)
+            drips += 1
+            usleep(100_000)
+        }
+        return (String(decoding: client.readUntilClose(timeout: 5), as: UTF8.self), drips)
+    }
+
     /// A head dripped one field every 100 ms: no single wait is long, but the whole head is
     /// cut at its deadline, while the drip is still going (a per-read timer never would).
     @Test func headerDeadlineIsTotalNotPerRead() throws {
         let proxy = try ProxyHarness { $0.headerTimeout = 0.5 }
         let client = try proxy.client()
         try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
-        var drips = 0
-        while drips < 40 && !Self.serverSpoke(client) {
-            try? client.send("X-Drip: 1\r\n")
-            drips += 1
-            usleep(100_000)
-        }
+        let (raw, drips) = Self.drip("X-Drip: 1\r\n", to: client)
         #expect(drips < 40, "the head was never cut while it kept arriving")
-        let raw = String(decoding: client.readUntilClose(timeout: 5), as: UTF8.self)
         #expect(raw.hasPrefix("HTTP/1.1 408 "), "\(raw)")
         #expect(proxy.upstream.requestCount == 0)
     }
@@ -47,14 +53,8 @@ struct TimeoutTests {
         let proxy = try ProxyHarness { $0.bodyTimeout = 0.5; $0.bodyIdleTimeout = 5 }
         let client = try proxy.client()
         try client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\(RawRequest.authorization)\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
-        var drips = 0
-        while drips < 40 && !Self.serverSpoke(client) {
-            try? client.send(" ")
-            drips += 1
-            usleep(100_000)
-        }
+        let (raw, drips) = Self.drip(" ", to: client)
         #expect(drips < 40, "the body was never cut while it kept arriving")
-        let raw = String(decoding: client.readUntilClose(timeout: 5), as: UTF8.self)
         #expect(raw.hasPrefix("HTTP/1.1 408 "), "\(raw)")
         #expect(proxy.upstream.requestCount == 0)
     }

@@ -68,19 +68,24 @@ final class ProxyProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
         // The first stdout line names the bound port.
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = Self.firstLine(of: stdout)
         guard let range = text.range(of: "http://127.0.0.1:"),
               let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
             process.terminate()
             throw SetupError("ds4-proxy did not print its address: \(text)")
         }
         self.port = port
+    }
+
+    /// What a process wrote to `pipe` up to its first newline (or its end).
+    static func firstLine(of pipe: Pipe) -> String {
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
