@@ -148,6 +148,44 @@ struct TimeoutTests {
         #expect(response.text.contains("upstream_timeout"), "\(response.text)")
     }
 
+    /// The default limits over the wire, each one byte or one field past its limit: 414 for
+    /// the request line, 431 for a header line, the header block and the header count.
+    @Test func defaultHeadLimitsAnswer414And431() throws {
+        let proxy = try ProxyHarness()
+        let field = { (i: Int, size: Int) in "X-F\(i): " + String(repeating: "v", count: size) + "\r\n" }
+        let cases: [(String, Int)] = [
+            ("POST /v1/chat/completions?" + String(repeating: "q", count: 8 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + field(0, 8 * 1024) + "\r\n", 431),
+            ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + (0..<5).map { field($0, 7000) }.joined() + "\r\n", 431),
+            ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + (0..<100).map { field($0, 1) }.joined() + "\r\n", 431),
+        ]
+        for (request, status) in cases {
+            let client = try proxy.client()
+            try client.send(request)
+            let raw = String(decoding: client.readUntilClose(timeout: 5), as: UTF8.self)
+            #expect(raw.hasPrefix("HTTP/1.1 \(status) "), "\(request.prefix(60)): \(raw.prefix(80))")
+        }
+        // Just inside every limit, the same shapes are served.
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"m"}"#, headers: (0..<90).map { "X-F\($0): v" } + ["X-Big: " + String(repeating: "v", count: 8000)]))
+        #expect(try client.readResponse().status == 200)
+        #expect(proxy.upstream.requestCount == 1)
+    }
+
+    /// Each event is written as it arrives: a stream of an event every 20 ms reaches the client
+    /// in many reads spread over the stream's life, not in one burst at its end.
+    @Test func streamEventsArriveAsTheyAreSent() throws {
+        let proxy = try ProxyHarness()
+        let client = try proxy.client()
+        try client.send(RawRequest.post("/v1/chat/completions", json: #"{"model":"slow","max_tokens":10,"stream":true}"#))
+        var arrivals: [UInt64] = []
+        let response = try client.readResponse { _ in arrivals.append(Deadline.now().nanoseconds) }
+        #expect(response.status == 200 && response.text.contains("tok9"))
+        #expect(arrivals.count >= 8, "\(arrivals.count) reads for 10 events sent 20 ms apart")
+        let spread = (arrivals.last ?? 0) - (arrivals.first ?? 0)
+        #expect(spread >= 100_000_000, "all events arrived within \(spread / 1_000_000) ms")
+    }
+
     /// #2's defaults for the request parser.
     @Test func requestLimitsDefaultToTheIssuesValues() {
         let limits = HTTPParserLimits.requests
